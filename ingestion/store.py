@@ -1,0 +1,123 @@
+"""The ingestion database: DDL and connection helper (see docs/architecture.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+# Canonical text columns of a submission, in contract order (personal data excluded: it never
+# reaches a table; see ingestion.pseudonym).
+TEXT_COLUMNS = (
+    "dossier_code",
+    "procedure_code",
+    "procedure_name",
+    "sector",
+    "channel_raw",
+    "handling_agency",
+    "received_at_raw",
+    "due_at_raw",
+    "rescheduled_due_at_raw",
+    "finished_at_raw",
+    "returned_at_raw",
+    "status_raw",
+    "notes",
+)
+
+DDL = """
+create sequence if not exists file_id_seq start 1;
+
+create table if not exists files (
+    file_id bigint primary key,
+    landing_path varchar not null,
+    unit_code varchar,
+    report_date date,
+    ext varchar,
+    sha256 varchar not null,
+    size_bytes bigint not null,
+    archive_path varchar not null,
+    arrived_at timestamp,
+    load_id varchar not null,
+    rows_read integer not null default 0,
+    status varchar not null,
+    reason_code varchar,
+    reason varchar,
+    format varchar
+);
+
+create table if not exists submission_rows (
+    file_id bigint not null,
+    row_number integer not null,
+    unit_code varchar not null,
+    report_date date not null,
+    load_id varchar not null,
+    dossier_code varchar,
+    procedure_code varchar,
+    procedure_name varchar,
+    sector varchar,
+    channel_raw varchar,
+    handling_agency varchar,
+    received_at_raw varchar,
+    due_at_raw varchar,
+    rescheduled_due_at_raw varchar,
+    finished_at_raw varchar,
+    returned_at_raw varchar,
+    status_raw varchar,
+    notes varchar,
+    channel_code tinyint,
+    status_code tinyint,
+    received_date date,
+    due_date date,
+    rescheduled_due_date date,
+    finished_date date,
+    returned_date date,
+    applicant_key varchar
+);
+
+create table if not exists ref_units (
+    unit_code varchar not null,
+    unit_name varchar,
+    level varchar,
+    parent_code varchar,
+    one_stop_since date,
+    valid_from date,
+    valid_to date
+);
+
+create table if not exists ref_procedures (
+    procedure_code varchar not null,
+    procedure_name varchar,
+    sector_code varchar,
+    sector_name varchar,
+    level varchar,
+    statutory_days integer,
+    inter_agency boolean
+);
+
+create table if not exists findings (
+    rule_id varchar not null,
+    severity varchar not null,
+    file_id bigint,
+    row_number integer,
+    unit_code varchar,
+    report_date date,
+    dossier_code varchar,
+    detail_vi varchar,
+    detail_en varchar
+);
+
+create table if not exists validated_files (
+    file_id bigint primary key,
+    validated_at timestamp not null
+);
+"""
+
+
+def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the ingestion database, creating it and its tables when writing."""
+    if read_only:
+        return duckdb.connect(str(path), read_only=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    con.execute(DDL)
+    return con
