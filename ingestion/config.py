@@ -1,4 +1,4 @@
-"""Where things live. Every path derives from one folder, ``$MOTCUA_DATA_DIR`` (default ``./data``)."""
+"""Where things live: every path derives from ``$MOTCUA_DATA_DIR`` (default ``./data``)."""
 
 from __future__ import annotations
 

@@ -37,6 +37,7 @@ create table if not exists files (
     size_bytes bigint not null,
     archive_path varchar not null,
     arrived_at timestamp,
+    mtime_ns bigint,
     load_id varchar not null,
     rows_read integer not null default 0,
     status varchar not null,

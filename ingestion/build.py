@@ -1,0 +1,172 @@
+"""Write–audit–publish: build the warehouse in a separate file, test it, then publish it.
+
+1. :func:`prepare_build` creates a fresh build file and copies the ingestion database into its
+   schema ``raw`` (the published warehouse is then self-contained).
+2. :func:`run_dbt` runs ``dbt build`` (models and their tests) into the build file, in a
+   separate process so that no DuckDB handle of dbt outlives the build.
+3. :func:`publish` checkpoints the build file and renames it atomically over
+   ``warehouse/motcua.duckdb``. Readers holding the old file keep reading it; new connections see
+   the new one. A run that fails before this step leaves the published file as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+from . import store
+from .config import DBT_PROJECT_DIR, Settings
+from .errors import PipelineError
+
+log = logging.getLogger(__name__)
+
+RAW_TABLES = (
+    "files",
+    "submission_rows",
+    "ref_units",
+    "ref_procedures",
+    "findings",
+    "validated_files",
+)
+REQUIRED_MARTS = (
+    "dim_unit",
+    "dim_procedure",
+    "fct_dossier",
+    "ind_cohort",
+    "rpt_bieu06",
+    "ind_adoption",
+    "dq_issues",
+    "dq_unit_scorecard",
+)
+KEEP_VERSIONS = 5
+
+
+def _remove_db(path: Path) -> None:
+    for candidate in (path, path.with_name(path.name + ".wal")):
+        candidate.unlink(missing_ok=True)
+
+
+def prepare_build(settings: Settings) -> Path:
+    """A fresh build file holding a copy of the ingestion tables in schema ``raw``."""
+    if not settings.ingest_db.exists():
+        raise PipelineError(
+            f"{settings.ingest_db} does not exist: run the ingest step first "
+            "(motcua run does it for you)."
+        )
+    build = settings.build_db
+    build.parent.mkdir(parents=True, exist_ok=True)
+    _remove_db(build)
+    store.connect(settings.ingest_db).close()  # make sure every table exists
+    con = duckdb.connect(str(build))
+    try:
+        con.execute(f"attach '{settings.ingest_db.as_posix()}' as ingest (read_only)")
+        con.execute("create schema raw")
+        for table in RAW_TABLES:
+            con.execute(f"create table raw.{table} as select * from ingest.main.{table}")
+        con.execute("detach ingest")
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    log.info("build file prepared: %s", build)
+    return build
+
+
+def dbt_command(settings: Settings, *args: str, report_date: dt.date | None = None) -> list[str]:
+    """The dbt command line for this data folder (target and logs under build/)."""
+    dbt = Path(sys.executable).with_name("dbt")
+    command = [
+        str(dbt) if dbt.exists() else "dbt",
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(settings.data_dir / "build" / "dbt_target"),
+        "--log-path",
+        str(settings.data_dir / "build" / "dbt_logs"),
+    ]
+    if report_date is not None:
+        command += ["--vars", json.dumps({"report_date": report_date.isoformat()})]
+    return command
+
+
+def dbt_env(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env["MOTCUA_BUILD_DB"] = str(settings.build_db)
+    env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    env.setdefault("DO_NOT_TRACK", "1")
+    return env
+
+
+def run_dbt(settings: Settings, report_date: dt.date, *args: str) -> None:
+    """``dbt build`` (or the given command) as of ``report_date``; raises when dbt fails."""
+    command = dbt_command(settings, *(args or ("build",)), report_date=report_date)
+    log.info("running %s", " ".join(command))
+    started = time.monotonic()
+    result = subprocess.run(
+        command, env=dbt_env(settings), capture_output=True, text=True, check=False
+    )
+    for line in result.stdout.splitlines():
+        log.info("dbt | %s", line)
+    if result.returncode != 0:
+        tail = "\n".join(result.stdout.splitlines()[-40:] + result.stderr.splitlines()[-20:])
+        raise PipelineError(
+            f"dbt {' '.join(args or ('build',))} failed (exit {result.returncode}); the published "
+            f"warehouse is unchanged. Fix the model or test named below, then re-run the night.\n"
+            f"{tail}"
+        )
+    log.info("dbt finished in %.1f s", time.monotonic() - started)
+
+
+def check_build(path: Path) -> None:
+    """Refuse to publish a build that lacks a public table."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        present = {
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    missing = [t for t in REQUIRED_MARTS if t not in present]
+    if missing:
+        raise PipelineError(f"the build lacks marts tables {missing}: not published.")
+
+
+def publish(settings: Settings) -> Path:
+    """Atomically replace the published warehouse with the tested build file."""
+    build, target = settings.build_db, settings.warehouse_db
+    if not build.exists():
+        raise PipelineError(f"no build file at {build}: nothing to publish (did the build run?)")
+    con = duckdb.connect(str(build))
+    con.execute("checkpoint")
+    con.close()
+    if build.with_name(build.name + ".wal").exists():
+        raise PipelineError(f"{build} still has a write-ahead log after checkpoint: not published.")
+    check_build(build)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    versions = target.parent / "versions"
+    versions.mkdir(exist_ok=True)
+    if target.exists():
+        stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S%f")
+        shutil.copy2(target, versions / f"motcua-{stamp}.duckdb")
+        for old in sorted(versions.glob("motcua-*.duckdb"))[:-KEEP_VERSIONS]:
+            old.unlink()
+    # Same folder tree, same filesystem: the rename is atomic.
+    staged = target.with_name(f".{target.name}.incoming")
+    shutil.move(build, staged)
+    os.replace(staged, target)
+    log.info("published %s", target)
+    return target

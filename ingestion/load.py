@@ -1,0 +1,646 @@
+"""Take in landing files: archive, classify, read, pseudonymise and load them into DuckDB.
+
+Every file in ``landing/`` not yet taken in (its path, size and modification time, then its
+content hash, are compared with the manifest) is archived unchanged under its content hash, then
+either loaded (its rows into ``submission_rows``), recorded as a duplicate of content already
+taken in, or quarantined with its reason and an R02/R05 finding. Files are processed in chunks;
+each chunk's manifest rows, data rows and findings are committed in one transaction, so a crash
+leaves every file either fully taken in or not at all, and the next run finishes the job.
+
+The landing folder itself is never modified: it is the units' drop zone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from . import parse, pseudonym, store
+from .config import Settings
+from .readers import ALLOWED_EXTENSIONS, CsvSource, Source, TableSource, Unreadable, read_file
+from .reference import load_reference
+
+log = logging.getLogger(__name__)
+
+CHUNK_FILES = 2000
+CHUNK_BYTES = 256 * 1024 * 1024
+_DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_UNIT_CODE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]*$")
+
+# Columns whose text may carry Vietnamese and is NFC-normalised in SQL.
+_FREE_TEXT = {"procedure_name", "sector", "handling_agency", "status", "channel", "notes"}
+
+
+@dataclass
+class Candidate:
+    """A landing file that has not been taken in yet."""
+
+    landing_path: str  # relative to landing/, POSIX
+    abs_path: Path
+    size: int
+    mtime_ns: int
+    unit_code: str | None = None
+    report_date: dt.date | None = None
+    ext: str = ""
+    path_error: tuple[str, str, str] | None = None  # (rule_id, code, message)
+
+
+@dataclass
+class IngestSummary:
+    load_id: str
+    files_seen: int = 0
+    files_new: int = 0
+    loaded: int = 0
+    replaced: int = 0
+    duplicate: int = 0
+    quarantined: int = 0
+    rows_loaded: int = 0
+    waiting: int = 0  # files for report dates after the run's date
+    quarantine_reasons: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def classify_path(landing_path: str) -> tuple[str | None, dt.date | None, str, tuple | None]:
+    """Read unit, report date and extension from ``<YYYY-MM-DD>/<unit_code>.<ext>``."""
+    parts = landing_path.split("/")
+    name = parts[-1]
+    ext = name.rsplit(".", 1)[1].lower() if "." in name else ""
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    unit = stem if _UNIT_CODE.match(stem) else None
+    report_date = None
+    if len(parts) >= 2 and _DATE_DIR.match(parts[-2]):
+        try:
+            report_date = dt.date.fromisoformat(parts[-2])
+        except ValueError:
+            report_date = None
+    if len(parts) != 2:
+        return (
+            unit,
+            report_date,
+            ext,
+            (
+                "R02_unreadable_file",
+                "bad_path",
+                f"'{landing_path}' is not <YYYY-MM-DD>/<unit_code>.<ext> directly under landing/",
+            ),
+        )
+    if report_date is None:
+        return (
+            unit,
+            None,
+            ext,
+            (
+                "R02_unreadable_file",
+                "bad_date_folder",
+                f"folder '{parts[0]}' is not a valid report date YYYY-MM-DD",
+            ),
+        )
+    if ext not in ALLOWED_EXTENSIONS:
+        return (
+            unit,
+            report_date,
+            ext,
+            (
+                "R02_unreadable_file",
+                "extension_not_allowed",
+                f"extension '.{ext}' is not one of {', '.join(ALLOWED_EXTENSIONS)}",
+            ),
+        )
+    if unit is None:
+        return (
+            None,
+            report_date,
+            ext,
+            (
+                "R02_unreadable_file",
+                "bad_name",
+                f"file name '{name}' is not <unit_code>.<ext>",
+            ),
+        )
+    return unit, report_date, ext, None
+
+
+def scan_landing(landing_dir: Path) -> list[Candidate]:
+    """Every regular file (or link) below landing/, with its size and modification time."""
+    found: list[Candidate] = []
+    if not landing_dir.exists():
+        return found
+    root = landing_dir.resolve()
+    for dirpath, dirnames, filenames in os.walk(landing_dir, followlinks=False):
+        dirnames.sort()
+        for entry in sorted(filenames) + [d for d in dirnames if os.path.islink(Path(dirpath, d))]:
+            path = Path(dirpath, entry)
+            rel = path.relative_to(landing_dir).as_posix()
+            st = path.lstat()
+            cand = Candidate(rel, path, st.st_size, st.st_mtime_ns)
+            cand.unit_code, cand.report_date, cand.ext, cand.path_error = classify_path(rel)
+            if path.is_symlink():
+                target = path.resolve()
+                if root not in target.parents:
+                    cand.path_error = (
+                        "R02_unreadable_file",
+                        "leaves_landing",
+                        f"'{rel}' is a link to '{os.readlink(path)}', outside the landing folder",
+                    )
+                elif not target.is_file():
+                    cand.path_error = ("R02_unreadable_file", "not_a_file", f"'{rel}' is no file")
+            found.append(cand)
+    return found
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _write_once(path: Path, data: bytes) -> None:
+    """Write content-addressed bytes atomically; an existing file already holds them."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _finding(rule_id: str, record: dict, reason: str) -> tuple:
+    vi = {
+        "R02_unreadable_file": "Tệp không đọc được, đã cách ly",
+        "R05_unknown_reference": "Mã đơn vị trong tên tệp không có trong danh mục, tệp đã cách ly",
+    }[rule_id]
+    return (
+        rule_id,
+        "blocking",
+        record["file_id"],
+        None,
+        record["unit_code"],
+        record["report_date"],
+        None,
+        f"{vi}: {record['landing_path']} ({reason})",
+        f"File {record['landing_path']} quarantined: {reason}",
+    )
+
+
+class Ingestor:
+    """One ingestion run over a data folder (see :func:`ingest`)."""
+
+    def __init__(self, settings: Settings, report_date: dt.date | None, load_id: str | None):
+        self.settings = settings
+        self.report_date = report_date
+        self.load_id = load_id or uuid.uuid4().hex[:12]
+        self.summary = IngestSummary(self.load_id)
+        self.work_dir = settings.data_dir / "ingest" / "work" / self.load_id
+        self.key = pseudonym.load_key(settings.secrets_dir)
+        self.con = store.connect(settings.ingest_db)
+
+    def close(self) -> None:
+        self.con.close()
+
+    # -- the run ---------------------------------------------------------------------------
+
+    def run(self) -> IngestSummary:
+        con = self.con
+        con.execute("begin")
+        try:
+            load_reference(con, self.settings.reference_dir)
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+        self.units = {r[0] for r in con.execute("select unit_code from ref_units").fetchall()}
+        known = {
+            path: (size, mtime)
+            for path, size, mtime in con.execute(
+                "select landing_path, size_bytes, mtime_ns from files "
+                "qualify row_number() over (partition by landing_path order by file_id desc) = 1"
+            ).fetchall()
+        }
+        self.known_hashes = set(con.execute("select landing_path, sha256 from files").fetchall())
+        # The content currently loaded for each unit and date: the same bytes again is a duplicate.
+        self.current_content = {
+            (unit, day): sha
+            for unit, day, sha in con.execute(
+                "select unit_code, report_date, sha256 from files where status = 'loaded'"
+            ).fetchall()
+        }
+        candidates = scan_landing(self.settings.landing_dir)
+        self.summary.files_seen = len(candidates)
+        todo = []
+        for cand in candidates:
+            if self.report_date and cand.report_date and cand.report_date > self.report_date:
+                self.summary.waiting += 1
+                continue
+            if known.get(cand.landing_path) == (cand.size, cand.mtime_ns):
+                continue
+            todo.append(cand)
+        # Arrival order: report date, then modification time, then path.
+        todo.sort(key=lambda c: (c.report_date or dt.date.max, c.mtime_ns, c.landing_path))
+        log.info(
+            "ingest %s: %d files in landing, %d to examine, %d wait for a later night",
+            self.load_id,
+            len(candidates),
+            len(todo),
+            self.summary.waiting,
+        )
+        chunk: list[Candidate] = []
+        size = 0
+        done = 0
+        for cand in todo:
+            chunk.append(cand)
+            size += cand.size
+            if len(chunk) >= CHUNK_FILES or size >= CHUNK_BYTES:
+                self._process_chunk(chunk)
+                done += len(chunk)
+                log.info("ingest %s: %d/%d files examined", self.load_id, done, len(todo))
+                chunk, size = [], 0
+        if chunk:
+            self._process_chunk(chunk)
+        shutil.rmtree(self.work_dir, ignore_errors=True)
+        log.info("ingest %s done: %s", self.load_id, self.summary.as_dict())
+        return self.summary
+
+    # -- one chunk -------------------------------------------------------------------------
+
+    def _process_chunk(self, chunk: list[Candidate]) -> None:
+        records: list[dict] = []
+        sources: dict[int, Source] = {}
+        touched: list[tuple[int, str]] = []
+        next_id = self.con.execute(
+            "select nextval('file_id_seq') from range(?)", [len(chunk)]
+        ).fetchall()
+        for cand, (file_id,) in zip(chunk, next_id, strict=True):
+            record = self._examine(cand, file_id, sources, touched)
+            if record is not None:
+                records.append(record)
+        staged = self._stage(records, sources)
+        self._settle_replacements(records)
+        findings = [
+            _finding(r["reason_code"], r, r["reason"])
+            for r in records
+            if r["status"] == "quarantined"
+        ]
+        for record in records:
+            if record["status"] == "quarantined":
+                self._quarantine_copy(record)
+        con = self.con
+        with_rows = [r for r in records if r["status"] in ("loaded", "replaced")]
+        con.register(
+            "_chunk_files",
+            pa.table(
+                {
+                    "file_id": pa.array([r["file_id"] for r in with_rows], pa.int64()),
+                    "unit_code": pa.array([r["unit_code"] for r in with_rows], pa.string()),
+                    "report_date": pa.array([r["report_date"] for r in with_rows], pa.date32()),
+                }
+            ),
+        )
+        con.execute("begin")
+        try:
+            for table, mapping in staged:
+                con.execute(self._insert_sql(table, mapping))
+            counts = dict(
+                con.execute(
+                    "select file_id, count(*) from submission_rows where load_id = ? "
+                    "and file_id >= ? group by file_id",
+                    [self.load_id, next_id[0][0]],
+                ).fetchall()
+            )
+            for record in records:
+                record["rows_read"] = counts.get(record["file_id"], 0)
+            loaded_keys = [
+                (r["unit_code"], r["report_date"]) for r in records if r["status"] == "loaded"
+            ]
+            if loaded_keys:
+                con.register(
+                    "_loaded_keys",
+                    pa.table(
+                        {
+                            "unit_code": [k[0] for k in loaded_keys],
+                            "report_date": [k[1] for k in loaded_keys],
+                        }
+                    ),
+                )
+                replaced = con.execute(
+                    "update files set status = 'replaced' where status = 'loaded' and "
+                    "(unit_code, report_date) in "
+                    "(select (unit_code, report_date) from _loaded_keys) "
+                    "returning file_id"
+                ).fetchall()
+                con.unregister("_loaded_keys")
+                self.summary.replaced += len(replaced)
+            self._insert_manifest(records)
+            if touched:
+                con.executemany(
+                    "update files set mtime_ns = ? where file_id = (select max(file_id) "
+                    "from files where landing_path = ?)",
+                    touched,
+                )
+            if findings:
+                con.executemany("insert into findings values (?, ?, ?, ?, ?, ?, ?, ?, ?)", findings)
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+        finally:
+            for table, _ in staged:
+                con.execute(f"drop table if exists {table}")
+            con.unregister("_chunk_files")
+        for record in records:
+            self.summary.files_new += 1
+            status = record["status"]
+            setattr(self.summary, status, getattr(self.summary, status) + 1)
+            self.summary.rows_loaded += record["rows_read"]
+            if status == "quarantined":
+                reasons = self.summary.quarantine_reasons
+                reasons[record["reason_code"]] = reasons.get(record["reason_code"], 0) + 1
+            if status == "loaded":
+                self.current_content[(record["unit_code"], record["report_date"])] = record[
+                    "sha256"
+                ]
+
+    def _examine(
+        self, cand: Candidate, file_id: int, sources: dict[int, Source], touched: list
+    ) -> dict | None:
+        """Hash, archive and classify one candidate; read it if it is to be loaded."""
+        link_outside = cand.path_error is not None and cand.path_error[1] in (
+            "leaves_landing",
+            "not_a_file",
+        )
+        if link_outside:
+            # Never read what a link outside the landing folder points at: archive the link.
+            data = f"symlink -> {os.readlink(cand.abs_path)}\n".encode()
+        else:
+            data = cand.abs_path.read_bytes()
+        sha = _sha256(data)
+        if (cand.landing_path, sha) in self.known_hashes:
+            touched.append((cand.mtime_ns, cand.landing_path))  # same content, new mtime
+            return None
+        self.known_hashes.add((cand.landing_path, sha))
+        if cand.path_error is None:
+            archive_rel = f"archive/{cand.report_date}/{cand.unit_code}/{sha}.{cand.ext}"
+        else:
+            archive_rel = f"archive/_unparsed/{sha}.{cand.ext or 'bin'}"
+        archive_abs = self.settings.data_dir / archive_rel
+        _write_once(archive_abs, data)
+        record = {
+            "file_id": file_id,
+            "landing_path": cand.landing_path,
+            "unit_code": cand.unit_code,
+            "report_date": cand.report_date,
+            "ext": cand.ext,
+            "sha256": sha,
+            "size_bytes": len(data),
+            "archive_path": archive_rel,
+            "arrived_at": dt.datetime.fromtimestamp(cand.mtime_ns / 1e9),
+            "mtime_ns": cand.mtime_ns,
+            "load_id": self.load_id,
+            "rows_read": 0,
+            "status": "loaded",
+            "reason_code": None,
+            "reason": None,
+            "format": None,
+        }
+        if cand.path_error is not None:
+            rule, code, message = cand.path_error
+            return self._quarantined(record, rule, code, message)
+        if cand.unit_code not in self.units:
+            return self._quarantined(
+                record,
+                "R05_unknown_reference",
+                "unknown_unit",
+                f"unit code '{cand.unit_code}' is not in reference/units.csv",
+            )
+        if self.current_content.get((cand.unit_code, cand.report_date)) == sha:
+            record["status"] = "duplicate"
+            record["reason"] = "same content as a file already taken in for this unit and date"
+            return record
+        try:
+            source = read_file(archive_abs, data, cand.ext, self.work_dir)
+        except Unreadable as exc:
+            return self._quarantined(record, "R02_unreadable_file", exc.code, exc.message)
+        record["format"] = source.format
+        sources[file_id] = source
+        return record
+
+    @staticmethod
+    def _quarantined(record: dict, rule: str, code: str, message: str) -> dict:
+        record.update(status="quarantined", reason_code=rule, reason=f"{code}: {message}")
+        return record
+
+    def _quarantine_copy(self, record: dict) -> None:
+        target = self.settings.quarantine_dir / f"{record['file_id']:08d}_{record['sha256'][:12]}"
+        target.mkdir(parents=True, exist_ok=True)
+        source = self.settings.data_dir / record["archive_path"]
+        name = Path(record["landing_path"]).name
+        shutil.copyfile(source, target / name)
+        reason = {
+            k: record[k]
+            for k in (
+                "file_id",
+                "landing_path",
+                "unit_code",
+                "sha256",
+                "reason_code",
+                "reason",
+                "load_id",
+            )
+        }
+        reason["report_date"] = str(record["report_date"]) if record["report_date"] else None
+        (target / "reason.json").write_text(json.dumps(reason, ensure_ascii=False, indent=2))
+
+    def _settle_replacements(self, records: list[dict]) -> None:
+        """Within one chunk, only the last loaded file of a unit and date stays loaded."""
+        last: dict[tuple, dict] = {}
+        for record in records:
+            if record["status"] == "loaded":
+                key = (record["unit_code"], record["report_date"])
+                if key in last:
+                    last[key]["status"] = "replaced"
+                last[key] = record
+
+    # -- reading into temp tables ----------------------------------------------------------
+
+    def _stage(self, records: list[dict], sources: dict[int, Source]) -> list[tuple[str, dict]]:
+        """Read every source into temp tables ``(_file_id, _ord, c0..cN)``; bad CSVs quarantined."""
+        by_id = {r["file_id"]: r for r in records}
+        staged: list[tuple[str, dict]] = []
+        groups: dict[tuple, list[int]] = defaultdict(list)
+        for file_id, source in sources.items():
+            if isinstance(source, CsvSource):
+                groups[source.layout].append(file_id)
+        for file_ids in groups.values():
+            table = self._stage_csv_group(file_ids, sources)
+            if table is not None:
+                staged.append((table, sources[file_ids[0]].mapping))
+                continue
+            for file_id in file_ids:  # one bad file spoilt the group: isolate it
+                try:
+                    table = self._stage_csv_group([file_id], sources, raise_errors=True)
+                    staged.append((table, sources[file_id].mapping))
+                except duckdb.Error as exc:
+                    message = str(exc).splitlines()[0][:500]
+                    self._quarantined(by_id[file_id], "R02_unreadable_file", "csv_error", message)
+        for file_id, source in sources.items():
+            if isinstance(source, TableSource):
+                staged.append((self._stage_table(file_id, source), source.mapping))
+        return staged
+
+    def _stage_csv_group(
+        self, file_ids: list[int], sources: dict[int, Source], raise_errors: bool = False
+    ) -> str | None:
+        first = sources[file_ids[0]]
+        assert isinstance(first, CsvSource)
+        table = f"_stage_{file_ids[0]}_{len(file_ids)}"
+        paths = [str(sources[i].path) for i in file_ids]  # type: ignore[union-attr]
+        columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(first.ncols)) + "}"
+        self.con.register(
+            "_paths", pa.table({"filename": paths, "file_id": pa.array(file_ids, pa.int64())})
+        )
+        try:
+            self.con.execute(
+                f"""
+                create temp table {table} as
+                select p.file_id as _file_id, r.* exclude (filename)
+                from read_csv(?, delim = ?, header = false, skip = ?, columns = {columns},
+                              quote = '"', escape = '"', null_padding = true,
+                              auto_detect = false, filename = true) r
+                join _paths p using (filename)
+                """,
+                [paths, first.delimiter, first.skip],
+            )
+        except duckdb.Error:
+            self.con.execute(f"drop table if exists {table}")
+            if raise_errors:
+                raise
+            return None
+        finally:
+            self.con.unregister("_paths")
+        return table
+
+    def _stage_table(self, file_id: int, source: TableSource) -> str:
+        width = max([len(r) for r in source.rows] + [max(source.mapping, default=0) + 1])
+        columns = {
+            f"c{i}": [r[i] if i < len(r) else None for r in source.rows] for i in range(width)
+        }
+        arrow = pa.table(
+            {
+                "_file_id": pa.array([file_id] * len(source.rows), pa.int64()),
+                **{k: pa.array(v, pa.string()) for k, v in columns.items()},
+            }
+        )
+        table = f"_stage_t{file_id}"
+        self.con.register("_arrow", arrow)
+        self.con.execute(f"create temp table {table} as select * from _arrow")
+        self.con.unregister("_arrow")
+        return table
+
+    # -- SQL -------------------------------------------------------------------------------
+
+    def _insert_sql(self, table: str, mapping: dict[int, str]) -> str:
+        by_column = {column: position for position, column in mapping.items()}
+
+        def text(column: str) -> str:
+            if column not in by_column:
+                return "cast(null as varchar)"
+            expr = f"nullif(trim(c{by_column[column]}), '')"
+            return f"nfc_normalize({expr})" if column in _FREE_TEXT else expr
+
+        contract = [c for c in by_column]
+        any_value = " or ".join(f"nullif(trim(c{by_column[c]}), '') is not null" for c in contract)
+        applicant = pseudonym.hmac_sql(
+            self.key, pseudonym.applicant_identity_sql(text("applicant_id"))
+        )
+        return f"""
+        insert into submission_rows
+        with cells as (
+            select
+                f.file_id,
+                cast(row_number() over (partition by s._file_id order by s.rowid) as integer)
+                    as row_number,
+                f.unit_code,
+                f.report_date,
+                {text("dossier_code")} as dossier_code,
+                {text("procedure_code")} as procedure_code,
+                {text("procedure_name")} as procedure_name,
+                {text("sector")} as sector,
+                {text("channel")} as channel_raw,
+                {text("handling_agency")} as handling_agency,
+                {text("received_at")} as received_at_raw,
+                {text("due_at")} as due_at_raw,
+                {text("rescheduled_due_at")} as rescheduled_due_at_raw,
+                {text("finished_at")} as finished_at_raw,
+                {text("returned_at")} as returned_at_raw,
+                {text("status")} as status_raw,
+                {text("notes")} as notes,
+                {applicant} as applicant_key
+            from {table} s
+            join _chunk_files f on f.file_id = s._file_id
+            where {any_value or "false"}
+        )
+        select
+            file_id, row_number, unit_code, report_date, '{self.load_id}',
+            dossier_code, procedure_code, procedure_name, sector, channel_raw, handling_agency,
+            received_at_raw, due_at_raw, rescheduled_due_at_raw, finished_at_raw,
+            returned_at_raw, status_raw, notes,
+            {parse.channel_sql("channel_raw")},
+            {parse.status_sql("status_raw")},
+            {parse.date_sql("received_at_raw")},
+            {parse.date_sql("due_at_raw")},
+            {parse.date_sql("rescheduled_due_at_raw")},
+            {parse.date_sql("finished_at_raw")},
+            {parse.date_sql("returned_at_raw")},
+            applicant_key
+        from cells
+        """
+
+    def _insert_manifest(self, records: list[dict]) -> None:
+        columns = [
+            "file_id",
+            "landing_path",
+            "unit_code",
+            "report_date",
+            "ext",
+            "sha256",
+            "size_bytes",
+            "archive_path",
+            "arrived_at",
+            "mtime_ns",
+            "load_id",
+            "rows_read",
+            "status",
+            "reason_code",
+            "reason",
+            "format",
+        ]
+        if not records:
+            return
+        arrow = pa.Table.from_pylist([{c: r[c] for c in columns} for r in records])
+        self.con.register("_manifest", arrow)
+        self.con.execute(
+            f"insert into files ({', '.join(columns)}) select {', '.join(columns)} from _manifest"
+        )
+        self.con.unregister("_manifest")
+
+
+def ingest(
+    settings: Settings, report_date: dt.date | None = None, load_id: str | None = None
+) -> IngestSummary:
+    """Take in every landing file not yet taken in, for report dates up to ``report_date``."""
+    ingestor = Ingestor(settings, report_date, load_id)
+    try:
+        return ingestor.run()
+    finally:
+        ingestor.close()

@@ -1,0 +1,330 @@
+"""Ingestion: every format of the contract, arrival semantics, quarantine, personal data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+
+import duckdb
+import pytest
+
+from ingestion.config import Settings
+from ingestion.load import ingest
+
+from .builders import csv_text, landing, make_reference, to_cp1258, write_json, write_xlsx
+
+EN_HEADER = [
+    "dossier_code",
+    "procedure_code",
+    "sector",
+    "channel",
+    "applicant_name",
+    "applicant_id",
+    "applicant_phone",
+    "applicant_address",
+    "received_at",
+    "due_at",
+    "finished_at",
+    "returned_at",
+    "status",
+]
+VI_HEADER = [
+    "Mã hồ sơ",
+    "Mã TTHC",
+    "Lĩnh vực",
+    "Kênh nộp",
+    "Tên cá nhân, tổ chức",
+    "Số giấy tờ",
+    "Số điện thoại",
+    "Địa chỉ",
+    "Ngày nhận hồ sơ",
+    "Ngày hẹn trả",
+    "Ngày có kết quả",
+    "Ngày trả kết quả",
+    "Trạng thái",
+]
+
+
+def row(
+    code,
+    received="2009-01-05",
+    due="2009-01-06",
+    status="4",
+    *,
+    sector="TP",
+    channel="1",
+    finished="",
+    returned="",
+    name="Nguyễn Thị Hoa",
+    ident="042190001234",
+):
+    return [
+        code,
+        "TP01",
+        sector,
+        channel,
+        name,
+        ident,
+        "0912345678",
+        "Xóm 3, Thạch Hạ",
+        received,
+        due,
+        finished,
+        returned,
+        status,
+    ]
+
+
+@pytest.fixture
+def settings(tmp_path, monkeypatch):
+    monkeypatch.setenv("MOTCUA_PSEUDONYM_KEY", "test-key")
+    make_reference(tmp_path)
+    return Settings(tmp_path)
+
+
+def query(settings, sql, params=None):
+    con = duckdb.connect(str(settings.ingest_db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def dossiers(settings, unit=None):
+    sql = (
+        "select s.dossier_code, s.status_code, s.received_date, s.due_date from submission_rows s "
+        "join files f using (file_id) where f.status = 'loaded'"
+    )
+    if unit:
+        sql += f" and s.unit_code = '{unit}'"
+    return sorted(query(settings, sql + " order by 1"))
+
+
+def test_every_contract_format_loads(settings):
+    d = settings.data_dir
+    landing(d, "2009-01-05", "44501.csv").write_text(
+        csv_text(EN_HEADER, [row("A1"), row("A2", "05/01/2009", "06/01/2009", "Đang xử lý")]),
+        encoding="utf-8",
+    )
+    # Windows-1258, Vietnamese headers and labels, combining tone marks
+    landing(d, "2009-01-05", "44502.csv").write_bytes(
+        to_cp1258(
+            csv_text(
+                VI_HEADER,
+                [
+                    row(
+                        "B1",
+                        "05-01-2009 08:30",
+                        "06-01-2009",
+                        "Đã trả kết quả",
+                        finished="05-01-2009",
+                        returned="06-01-2009",
+                        channel="Trực tuyến",
+                    )
+                ],
+            )
+        )
+    )
+    # UTF-8 with BOM, semicolons, a quoted field with a newline in it
+    landing(d, "2009-01-05", "445.csv").write_bytes(
+        b"\xef\xbb\xbf"
+        + csv_text(VI_HEADER, [row("C1", name="Trần Văn\nBình"), row("C2")], delimiter=";").encode()
+    )
+    write_xlsx(
+        landing(d, "2009-01-05", "S01.xlsx"),
+        VI_HEADER,
+        [
+            row("D1", dt.datetime(2009, 1, 5, 9, 0), dt.date(2009, 1, 6)),
+            row("D2", "2009-01-05", "2009-01-06", "Đang xử lý"),
+        ],
+        titles=["UBND TỈNH HÀ TĨNH", "SỔ THEO DÕI HỒ SƠ NGÀY 05/01/2009"],
+    )
+    keys = EN_HEADER
+    write_json(
+        landing(d, "2009-01-06", "44501.json"),
+        [dict(zip(keys, row("A1", status="9", finished="2009-01-06"), strict=True))],
+    )
+    write_json(
+        landing(d, "2009-01-06", "44502.jsonl"),
+        [dict(zip(keys, row("B2"), strict=True)), dict(zip(keys, row("B3"), strict=True))],
+        lines=True,
+    )
+
+    summary = ingest(settings)
+
+    assert (summary.loaded, summary.quarantined, summary.rows_loaded) == (6, 0, 10)
+    got = {r[0]: r[1:] for r in dossiers(settings)}
+    assert got["A2"] == (4, dt.date(2009, 1, 5), dt.date(2009, 1, 6))
+    assert got["B1"] == (10, dt.date(2009, 1, 5), dt.date(2009, 1, 6))
+    assert got["D1"] == (4, dt.date(2009, 1, 5), dt.date(2009, 1, 6))
+    assert set(got) == {"A1", "A2", "B1", "C1", "C2", "D1", "D2", "B2", "B3"}
+    formats = dict(query(settings, "select landing_path, format from files"))
+    assert formats["2009-01-05/44502.csv"] == "csv;windows-1258;,"
+    assert formats["2009-01-05/445.csv"] == "csv;utf-8-sig;;"
+    # Vietnamese text is NFC whatever the source encoding
+    sectors = query(
+        settings, "select distinct channel_raw from submission_rows where dossier_code = 'B1'"
+    )
+    assert sectors == [("Trực tuyến",)]
+    # lineage: file, row number (data rows only), report date, load id
+    lineage = query(
+        settings,
+        "select s.row_number, f.landing_path, s.report_date, s.load_id = "
+        "f.load_id from submission_rows s join files f using (file_id) "
+        "where dossier_code in ('C2', 'D2') order by 1, 2",
+    )
+    assert lineage == [
+        (2, "2009-01-05/445.csv", dt.date(2009, 1, 5), True),
+        (2, "2009-01-05/S01.xlsx", dt.date(2009, 1, 5), True),
+    ]
+
+
+def test_xlsx_totals_row_is_never_a_dossier(settings):
+    write_xlsx(
+        landing(settings.data_dir, "2009-01-05", "44501.xlsx"),
+        VI_HEADER,
+        [row("X1"), row("X2")],
+        titles=["SỔ THEO DÕI"],
+        totals=True,
+    )
+    ingest(settings)
+    assert [r[0] for r in dossiers(settings)] == ["X1", "X2"]
+
+
+def test_personal_data_never_reaches_the_database(settings):
+    landing(settings.data_dir, "2009-01-05", "44501.csv").write_text(
+        csv_text(EN_HEADER, [row("P1", name="Lê Văn Tám", ident="042 190 009 999")])
+    )
+    ingest(settings)
+    con = duckdb.connect(str(settings.ingest_db), read_only=True)
+    columns = [c[0] for c in con.execute("describe submission_rows").fetchall()]
+    dump = json.dumps(con.execute("select * from submission_rows").fetchall(), default=str)
+    con.close()
+    assert not [c for c in columns if c.startswith("applicant_") and c != "applicant_key"]
+    for secret in ("Lê Văn Tám", "042 190 009 999", "042190009999", "0912345678", "Xóm 3"):
+        assert secret not in dump
+    import hashlib
+    import hmac
+
+    expected = hmac.new(b"test-key", b"042190009999", hashlib.sha256).hexdigest()
+    assert query(settings, "select applicant_key from submission_rows") == [(expected,)]
+
+
+def test_resend_replaces_rows_and_both_stay_archived(settings):
+    path = landing(settings.data_dir, "2009-01-05", "44501.csv")
+    path.write_text(csv_text(EN_HEADER, [row("R1", status="4"), row("R2")]))
+    ingest(settings)
+    path.write_text(csv_text(EN_HEADER, [row("R1", status="2")]))
+    os.utime(path, ns=(path.stat().st_mtime_ns + 10**9,) * 2)
+    summary = ingest(settings)
+    assert (summary.loaded, summary.replaced) == (1, 1)
+    assert dossiers(settings) == [("R1", 2, dt.date(2009, 1, 5), dt.date(2009, 1, 6))]
+    statuses = query(settings, "select status, archive_path from files order by file_id")
+    assert [s for s, _ in statuses] == ["replaced", "loaded"]
+    assert all((settings.data_dir / a).exists() for _, a in statuses)
+
+
+def test_same_content_twice_is_taken_once_and_rerun_is_idempotent(settings):
+    d = settings.data_dir
+    content = csv_text(EN_HEADER, [row("S1")])
+    landing(d, "2009-01-05", "44501.csv").write_text(content)
+    first = ingest(settings)
+    second = ingest(settings)
+    assert (first.loaded, second.files_new) == (1, 0)
+    # touched (new mtime), same bytes: not taken again
+    path = landing(d, "2009-01-05", "44501.csv")
+    os.utime(path, ns=(path.stat().st_mtime_ns + 5 * 10**9,) * 2)
+    third = ingest(settings)
+    assert third.files_new == 0
+    # the same bytes under another extension name for the same unit and date: a duplicate
+    landing(d, "2009-01-05", "44501.jsonl").write_text(
+        json.dumps(dict(zip(EN_HEADER, row("S1"), strict=True)))
+    )
+    assert query(settings, "select count(*) from submission_rows") == [(1,)]
+
+
+def test_late_files_are_taken_and_future_files_wait(settings):
+    d = settings.data_dir
+    landing(d, "2009-01-10", "44501.csv").write_text(csv_text(EN_HEADER, [row("F1")]))
+    early = ingest(settings, dt.date(2009, 1, 9))
+    assert (early.waiting, early.loaded) == (1, 0)
+    landing(d, "2009-01-02", "44502.csv").write_text(csv_text(EN_HEADER, [row("L1")]))
+    later = ingest(settings, dt.date(2009, 1, 10))
+    assert later.loaded == 2
+    assert [r[0] for r in dossiers(settings)] == ["F1", "L1"]
+
+
+def test_header_only_file_is_a_submission_with_no_rows(settings):
+    landing(settings.data_dir, "2009-01-05", "44501.csv").write_text(",".join(EN_HEADER) + "\n")
+    summary = ingest(settings)
+    assert (summary.loaded, summary.rows_loaded) == (1, 0)
+
+
+@pytest.mark.parametrize(
+    ("relative", "content", "rule", "code"),
+    [
+        ("2009-01-05/44501.txt", b"dossier_code\n", "R02_unreadable_file", "extension_not_allowed"),
+        (
+            "2009-01-05/99999.csv",
+            b"dossier_code,status,sector\n",
+            "R05_unknown_reference",
+            "unknown_unit",
+        ),
+        (
+            "2009-13-05/44501.csv",
+            b"dossier_code,status,sector\n",
+            "R02_unreadable_file",
+            "bad_date_folder",
+        ),
+        ("2009-01-05/sub/44501.csv", b"x", "R02_unreadable_file", "bad_path"),
+        ("notes.csv", b"x", "R02_unreadable_file", "bad_path"),
+        ("2009-01-05/44501.csv", b"a,b,c\n1,2,3\n", "R02_unreadable_file", "no_header"),
+        ("2009-01-05/44501.csv", b"\x00\x01\x02binary", "R02_unreadable_file", "binary_content"),
+        (
+            "2009-01-05/44501.xlsx",
+            b"PK\x03\x04 not really a zip",
+            "R02_unreadable_file",
+            "bad_xlsx",
+        ),
+        ("2009-01-05/44501.json", b'[{"dossier_code": ', "R02_unreadable_file", "bad_json"),
+        (
+            "2009-01-05/44501.csv",
+            b'dossier_code,status,sector\n"A1,4,TP\n',
+            "R02_unreadable_file",
+            "csv_error",
+        ),
+    ],
+)
+def test_unreadable_files_are_quarantined_with_reason(settings, relative, content, rule, code):
+    path = settings.data_dir / "landing" / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    good = landing(settings.data_dir, "2009-01-05", "44502.csv")
+    good.write_text(csv_text(EN_HEADER, [row("OK1")]))
+    summary = ingest(settings)
+    assert (summary.quarantined, summary.loaded) == (1, 1)
+    ((status, reason_code, reason, archive),) = query(
+        settings,
+        "select status, reason_code, reason, archive_path from files where landing_path = ?",
+        [relative],
+    )
+    assert (status, reason_code) == ("quarantined", rule)
+    assert reason.startswith(code + ":")
+    assert (settings.data_dir / archive).read_bytes() == content
+    findings = query(settings, "select rule_id, severity from findings")
+    assert findings == [(rule, "blocking")]
+    reasons = list(settings.quarantine_dir.glob("*/reason.json"))
+    assert len(reasons) == 1
+    assert json.loads(reasons[0].read_text())["reason_code"] == rule
+
+
+def test_link_leaving_landing_is_quarantined_unread(settings, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside") / "secret.csv"
+    outside.write_text("dossier_code,status,sector\nSECRET,4,TP\n")
+    link = landing(settings.data_dir, "2009-01-05", "44501.csv")
+    link.symlink_to(outside)
+    summary = ingest(settings)
+    assert summary.quarantined == 1
+    assert query(settings, "select reason from files")[0][0].startswith("leaves_landing:")
+    assert query(settings, "select count(*) from submission_rows") == [(0,)]
