@@ -1,0 +1,277 @@
+"""An independent, deliberately naive calculation of the province's indicators.
+
+It reads the landing files and reference CSVs directly with the standard library and applies
+the rules of shared/spec/indicators.md one dossier at a time. It shares no code with ingestion/,
+expectations/ or dbt_project/, so the end-to-end tests compare the warehouse against it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HEADERS = {
+    "dossier_code": ["dossier_code", "ma ho so"],
+    "procedure_code": ["procedure_code", "ma tthc", "ma thu tuc"],
+    "sector": ["sector", "linh vuc"],
+    "channel": ["channel", "kenh nop", "hinh thuc nop"],
+    "received_at": ["received_at", "ngay nhan ho so", "ngay tiep nhan"],
+    "due_at": ["due_at", "ngay hen tra", "hen tra ket qua"],
+    "rescheduled_due_at": ["rescheduled_due_at", "ngay hen lai"],
+    "finished_at": ["finished_at", "ngay co ket qua", "ngay xu ly xong"],
+    "returned_at": ["returned_at", "ngay tra ket qua"],
+    "status": ["status", "trang thai"],
+}
+STATUS_WORDS = {
+    "moi dang ky": 1,
+    "duoc tiep nhan": 2,
+    "khong duoc tiep nhan": 3,
+    "dang xu ly": 4,
+    "yeu cau bo sung giay to": 5,
+    "yeu cau thuc hien nghia vu tai chinh": 6,
+    "cong dan yeu cau rut ho so": 7,
+    "dung xu ly": 8,
+    "da xu ly xong": 9,
+    "da tra ket qua": 10,
+}
+CHANNEL_WORDS = {"truc tiep": 1, "truc tuyen": 2, "buu chinh cong ich": 3}
+
+
+def plain(text: str) -> str:
+    text = text.replace("đ", "d").replace("Đ", "D")
+    text = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", text.lower()).split())
+
+
+def to_date(text: str | None) -> dt.date | None:
+    if not text or not text.strip():
+        return None
+    day = text.strip().replace("T", " ").split(" ")[0]
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
+        try:
+            return dt.datetime.strptime(day, fmt).date()
+        except ValueError:
+            pass
+    return None
+
+
+def to_code(text: str | None, words: dict[str, int], top: int) -> int | None:
+    if text is None or not text.strip():
+        return None
+    t = text.strip()
+    if t.isdigit() and 1 <= int(t) <= top:
+        return int(t)
+    return words.get(plain(t))
+
+
+def month_end(day: dt.date) -> dt.date:
+    nxt = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return nxt - dt.timedelta(days=1)
+
+
+@dataclass
+class Dossier:
+    unit: str
+    code: str
+    sector: str | None
+    channel: int | None
+    received: dt.date | None
+    due: dt.date | None
+    finished: dt.date | None
+    returned: dt.date | None
+    status: int | None
+    withdrawn_on: dt.date | None = None
+
+    @property
+    def is_received(self) -> bool:
+        return self.status not in (1, 3)
+
+    def resolution(self) -> dt.date | None:
+        if self.status in (9, 10):
+            day = self.finished or self.returned
+        elif self.status == 7:
+            day = self.withdrawn_on
+        else:
+            return None
+        if day is not None and self.received is not None and day < self.received:
+            day = self.received
+        return day
+
+    def outcome(self, as_of: dt.date) -> str:
+        res = self.resolution()
+        if res is not None and res <= as_of:
+            if self.status == 7 or self.due is None or res == self.due:
+                return "on_time"
+            return "early" if res < self.due else "late"
+        return "pending_within" if self.due is None or self.due >= as_of else "pending_overdue"
+
+
+@dataclass
+class Oracle:
+    data_dir: Path
+    as_of: dt.date
+    units: dict[str, dict] = field(default_factory=dict)
+    sectors: dict[str, str] = field(default_factory=dict)
+    dossiers: dict[tuple[str, str], Dossier] = field(default_factory=dict)
+    submitted: set[tuple[str, dt.date]] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        with open(self.data_dir / "reference" / "units.csv", encoding="utf-8") as f:
+            for r in csv.DictReader(f):
+                self.units[r["unit_code"]] = r
+        with open(self.data_dir / "reference" / "procedures.csv", encoding="utf-8") as f:
+            for r in csv.DictReader(f):
+                self.sectors[r["sector_code"]] = r["sector_code"]
+                self.sectors[plain(r["sector_name"])] = r["sector_code"]
+        self._read_landing()
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _records(self, path: Path) -> list[dict[str, str | None]]:
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = unicodedata.normalize("NFC", raw.decode("cp1258"))
+        if path.suffix == ".json":
+            return json.loads(text)
+        if path.suffix == ".jsonl":
+            return [json.loads(line) for line in text.splitlines() if line.strip()]
+        first = text.split("\n", 1)[0]
+        delimiter = ";" if first.count(";") > first.count(",") else ","
+        return list(csv.DictReader(io.StringIO(text), delimiter=delimiter))
+
+    def _read_landing(self) -> None:
+        files = []
+        for path in sorted((self.data_dir / "landing").glob("*/*")):
+            try:
+                day = dt.date.fromisoformat(path.parent.name)
+            except ValueError:
+                continue
+            if day > self.as_of or path.stem not in self.units:
+                continue
+            self.submitted.add((path.stem, day))
+            files.append((day, path.stat().st_mtime_ns, str(path), path))
+        files.sort()
+        for day, _, _, path in files:
+            try:
+                records = self._records(path)
+            except (UnicodeDecodeError, json.JSONDecodeError, csv.Error):
+                continue
+            for record in records:
+                row = {}
+                for key, value in record.items():
+                    for canonical, names in HEADERS.items():
+                        if plain(key or "") in names:
+                            row[canonical] = (value or "").strip() or None
+                code = row.get("dossier_code")
+                if not code:
+                    continue
+                status = to_code(row.get("status"), STATUS_WORDS, 10)
+                sector = row.get("sector")
+                previous = self.dossiers.get((path.stem, code))
+                dossier = Dossier(
+                    unit=path.stem,
+                    code=code,
+                    sector=self.sectors.get(sector) or self.sectors.get(plain(sector or "")),
+                    channel=to_code(row.get("channel"), CHANNEL_WORDS, 3),
+                    received=to_date(row.get("received_at")),
+                    due=to_date(row.get("due_at")),
+                    finished=to_date(row.get("finished_at")),
+                    returned=to_date(row.get("returned_at")),
+                    status=status,
+                    withdrawn_on=previous.withdrawn_on if previous else None,
+                )
+                if status == 7 and dossier.withdrawn_on is None:
+                    dossier.withdrawn_on = day
+                self.dossiers[(path.stem, code)] = dossier
+
+    # -- scopes ----------------------------------------------------------------------------
+
+    def district_units(self, district: str) -> set[str]:
+        return {c for c, u in self.units.items() if c == district or u["parent_code"] == district}
+
+    def received_dossiers(self, units: set[str] | None, sector: str = "ALL") -> list[Dossier]:
+        return [
+            d
+            for d in self.dossiers.values()
+            if d.is_received
+            and d.received is not None
+            and (units is None or d.unit in units)
+            and (sector == "ALL" or d.sector == sector)
+        ]
+
+    # -- indicators ------------------------------------------------------------------------
+
+    def cohort(
+        self, start: dt.date, end: dt.date, units: set[str] | None = None, sector: str = "ALL"
+    ) -> dict[str, int]:
+        as_of = min(end, self.as_of)
+        counts = {"received": 0, "returned_on_time": 0, "returned_late": 0, "in_process": 0}
+        for d in self.received_dossiers(units, sector):
+            if not start <= d.received <= end:
+                continue
+            counts["received"] += 1
+            outcome = d.outcome(as_of)
+            if outcome in ("early", "on_time"):
+                counts["returned_on_time"] += 1
+            elif outcome == "late":
+                counts["returned_late"] += 1
+            else:
+                counts["in_process"] += 1
+        return counts
+
+    def bieu06(self, unit: str, start: dt.date, end: dt.date, sector: str = "ALL") -> dict:
+        e = min(end, self.as_of)
+        c = {k: 0 for k in ("c04", "c05", "c06", "c08", "c09", "c10", "c12", "c13")}
+        for d in self.received_dossiers({unit}, sector):
+            res = d.resolution()
+            if start <= d.received <= end:
+                c["c04" if d.channel == 2 else "c05"] += 1
+            elif d.received < start and not (res is not None and res < start):
+                c["c06"] += 1
+            else:
+                continue
+            if res is not None and start <= res <= e:
+                outcome = d.outcome(e)
+                c[{"early": "c08", "on_time": "c09", "late": "c10"}[outcome]] += 1
+            elif res is None or res > e:
+                c["c12" if d.due is None or d.due >= e else "c13"] += 1
+        c["c03"] = c["c04"] + c["c05"] + c["c06"]
+        c["c07"] = c["c08"] + c["c09"] + c["c10"]
+        c["c11"] = c["c12"] + c["c13"]
+        return c
+
+    def adoption(self, day: dt.date, level: str) -> tuple[int, int]:
+        total = implementing = 0
+        for u in self.units.values():
+            if u["level"] != level:
+                continue
+            start = dt.date.fromisoformat(u["valid_from"])
+            stop = dt.date.fromisoformat(u["valid_to"]) if u["valid_to"] else None
+            if not (start <= day and (stop is None or day <= stop)):
+                continue
+            total += 1
+            since = u["one_stop_since"]
+            if since and dt.date.fromisoformat(since) <= day:
+                implementing += 1
+        return implementing, total
+
+    def missing_submissions(self) -> set[tuple[str, dt.date]]:
+        first = min(day for _, day in self.submitted)
+        missing = set()
+        for code, u in self.units.items():
+            if not u["one_stop_since"]:
+                continue
+            day = max(dt.date.fromisoformat(u["one_stop_since"]), first)
+            while day <= self.as_of:
+                if (code, day) not in self.submitted:
+                    missing.add((code, day))
+                day += dt.timedelta(days=1)
+        return missing
