@@ -37,7 +37,7 @@ format: install
 
 # Regenerate the lock after changing pyproject.toml's dependencies.
 lock: install
-	$(UV) pip compile --quiet pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+	$(UV) pip compile --quiet pyproject.toml --all-extras --python-version 3.11 -o requirements.lock
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
