@@ -1,0 +1,13 @@
+{#-
+    Outcome of one dossier as of a date (indicators.md §1), over the columns of
+    int_dossiers_latest (is_received, resolution_date, resolution_class, due_date).
+    resolution_class already says early/on_time/late (withdrawn and "no due date" are on_time).
+-#}
+{% macro dossier_outcome(as_of, prefix='') -%}
+    case
+        when not {{ prefix }}is_received then null
+        when {{ prefix }}resolution_date <= {{ as_of }} then {{ prefix }}resolution_class
+        when {{ prefix }}due_date is null or {{ prefix }}due_date >= {{ as_of }} then 'pending_within'
+        else 'pending_overdue'
+    end
+{%- endmacro %}

@@ -1,0 +1,112 @@
+-- One row per (unit_code, dossier_code): the latest used row (greatest report_date, file_id,
+-- row_number), with the effective dates that decide its outcome:
+--   * resolved = latest status 9 or 10 with coalesce(finished_date, returned_date), floored at
+--     received_date (R07); status 9/10 without either date is not resolved (R08);
+--   * withdrawn = latest status 7, dated by the report date of the first used row showing the
+--     dossier withdrawn, floored at received_date; it counts as on time;
+--   * received = latest status not 1 (registered) or 3 (refused); a NULL status counts as received
+--     when the received date is known.
+
+with
+
+submission_rows as (
+
+    select * from {{ ref('int_submission_rows_used') }}
+    where dossier_code is not null
+
+),
+
+history as (
+
+    select
+        unit_code,
+        dossier_code,
+        min(report_date) as first_report_date,
+        max(report_date) as last_report_date,
+        count(*) as submission_count,
+        min(report_date) filter (where status_code = 7) as first_withdrawn_report_date,
+    from submission_rows
+    group by unit_code, dossier_code
+
+),
+
+latest as (
+
+    select *
+    from submission_rows
+    qualify row_number() over (
+        partition by unit_code, dossier_code
+        order by report_date desc, file_id desc, row_number desc
+    ) = 1
+
+),
+
+effective as (
+
+    select
+        latest.unit_code,
+        latest.dossier_code,
+        latest.file_id as last_file_id,
+        latest.row_number as last_row_number,
+        latest.procedure_code,
+        latest.procedure_name,
+        latest.sector_raw,
+        latest.sector_code,
+        latest.channel_code as channel,
+        latest.received_date,
+        latest.due_date,
+        latest.rescheduled_due_date,
+        latest.finished_date,
+        latest.returned_date,
+        latest.status_code,
+        history.first_report_date,
+        history.last_report_date,
+        history.submission_count,
+        case
+            when latest.status_code = 7
+                then greatest(history.first_withdrawn_report_date, latest.received_date)
+        end as withdrawn_date,
+        case
+            when latest.status_code is null then latest.received_date is not null
+            else latest.status_code not in (1, 3)
+        end as is_received,
+        coalesce(latest.status_code = 7, false) as is_withdrawn,
+    from latest
+    inner join history
+        on latest.unit_code = history.unit_code
+        and latest.dossier_code = history.dossier_code
+
+),
+
+resolved as (
+
+    select
+        *,
+        case
+            when is_withdrawn then withdrawn_date
+            -- greatest() skips NULLs: test the resolution date first
+            when status_code in (9, 10) and coalesce(finished_date, returned_date) is not null
+                then greatest(coalesce(finished_date, returned_date), received_date)
+        end as resolution_date,
+    from effective
+
+),
+
+final as (
+
+    select
+        *,
+        resolution_date is not null as is_resolved,
+        case
+            when resolution_date is null then null
+            when is_withdrawn then 'on_time'
+            when due_date is null then 'on_time'
+            when resolution_date < due_date then 'early'
+            when resolution_date = due_date then 'on_time'
+            else 'late'
+        end as resolution_class,
+    from resolved
+
+)
+
+select * from final

@@ -1,0 +1,133 @@
+-- Biểu số 06/VPCP/KSTT (indicators.md §3) per unit x sector (each and ALL) x period (month, quarter,
+-- half, nine_months, year). Every (unit, sector) with at least one received dossier is crossed with
+-- every period. A period still running is reported as of D (is_complete = false). Columns 7 and 11
+-- are counted independently of 8-10 and 12-13, so the singular tests check the form's invariants.
+
+with
+
+counts as (
+
+    select * from {{ ref('int_bieu06_counts') }}
+
+),
+
+periods as (
+
+    select * from {{ ref('int_periods') }}
+    where period_type <> 'ttm'
+
+),
+
+received_dossiers as (
+
+    select
+        unit_code,
+        sector_code,
+    from {{ ref('int_dossiers_latest') }}
+    where is_received
+        and received_date <= {{ as_of_date() }}
+
+),
+
+unit_sectors as (
+
+    select unit_code, sector_code from received_dossiers where sector_code is not null
+    union
+    select unit_code, 'ALL' from received_dossiers
+
+),
+
+sectored_counts as (
+
+    select * from counts where sector_code is not null
+
+    union all
+
+    select * replace ('ALL' as sector_code) from counts
+
+),
+
+summed as (
+
+    select
+        period_type,
+        period_start,
+        period_end,
+        unit_code,
+        sector_code,
+        sum(c04_received_online) as c04,
+        sum(c05_received_direct_postal) as c05,
+        sum(c06_carried_over) as c06,
+        sum(c07_resolved_total) as c07,
+        sum(c08_resolved_early) as c08,
+        sum(c09_resolved_on_time) as c09,
+        sum(c10_resolved_late) as c10,
+        sum(c11_pending_total) as c11,
+        sum(c12_pending_within) as c12,
+        sum(c13_pending_overdue) as c13,
+    from sectored_counts
+    group by all
+
+),
+
+grid as (
+
+    select
+        p.period_type,
+        p.period_start,
+        p.period_end,
+        p.period_label,
+        p.is_complete,
+        p.as_of_date,
+        x.unit_code,
+        x.sector_code,
+        cast(coalesce(s.c04, 0) as bigint) as c04,
+        cast(coalesce(s.c05, 0) as bigint) as c05,
+        cast(coalesce(s.c06, 0) as bigint) as c06,
+        cast(coalesce(s.c07, 0) as bigint) as c07,
+        cast(coalesce(s.c08, 0) as bigint) as c08,
+        cast(coalesce(s.c09, 0) as bigint) as c09,
+        cast(coalesce(s.c10, 0) as bigint) as c10,
+        cast(coalesce(s.c11, 0) as bigint) as c11,
+        cast(coalesce(s.c12, 0) as bigint) as c12,
+        cast(coalesce(s.c13, 0) as bigint) as c13,
+    from unit_sectors as x
+    cross join periods as p
+    left join summed as s
+        on p.period_type = s.period_type
+        and p.period_start = s.period_start
+        and p.period_end = s.period_end
+        and x.unit_code = s.unit_code
+        and x.sector_code = s.sector_code
+
+),
+
+final as (
+
+    select
+        period_type,
+        period_start,
+        period_end,
+        period_label,
+        is_complete,
+        as_of_date,
+        unit_code,
+        sector_code,
+        c04 + c05 + c06 as c03_received_total,
+        c04 as c04_received_online,
+        c05 as c05_received_direct_postal,
+        c06 as c06_carried_over,
+        c07 as c07_resolved_total,
+        c08 as c08_resolved_early,
+        c09 as c09_resolved_on_time,
+        c10 as c10_resolved_late,
+        c11 as c11_pending_total,
+        c12 as c12_pending_within,
+        c13 as c13_pending_overdue,
+        -- Decision 766/QĐ-TTg progress score (indicators.md §4): 20 x (8 + 9 + 12) / 3
+        20.0 * (c08 + c09 + c12) / nullif(c04 + c05 + c06, 0) as progress_score,
+    from grid
+
+)
+
+select * from final
