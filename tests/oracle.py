@@ -168,7 +168,7 @@ class Oracle:
                 row = {}
                 for key, value in record.items():
                     for canonical, names in HEADERS.items():
-                        if plain(key or "") in names:
+                        if plain(key or "") in {plain(n) for n in names}:
                             row[canonical] = (value or "").strip() or None
                 code = row.get("dossier_code")
                 if not code:
