@@ -45,11 +45,28 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from .report import print_province_report
 
     settings = Settings.from_env(args.data_dir)
-    print(f"[motcua] generating the demo province ({args.profile}) in {settings.data_dir} ...")
-    report = generate_province(settings.data_dir, seed=args.seed, profile=args.profile)
-    print(f"[motcua] {report.summary()}" if hasattr(report, "summary") else f"[motcua] {report}")
-    day = args.date or report.last_report_date if hasattr(report, "last_report_date") else args.date
-    day = day or DEMO_REPORT_DATE
+    marker = settings.data_dir / ".motcua-demo"
+    landing = settings.landing_dir
+    if landing.exists() and any(landing.iterdir()) and not marker.exists():
+        raise PipelineError(
+            f"{settings.data_dir} already holds submissions that are not demo data; "
+            "use another --data-dir (or MOTCUA_DATA_DIR) for the demo."
+        )
+    print(
+        f"[motcua] generating the demo province ({args.profile}) in {settings.data_dir} ...",
+        flush=True,
+    )
+    report = generate_province(
+        settings.data_dir, seed=args.seed, profile=args.profile, overwrite=marker.exists()
+    )
+    marker.write_text(f"profile={args.profile} seed={args.seed}\n")
+    print(
+        f"[motcua] {report.n_units} units ({report.n_submitting_units} sending), "
+        f"{report.n_procedures} procedures, {report.n_files:,} files with {report.n_rows:,} rows, "
+        f"{report.first_report_date} … {report.last_report_date}, in {report.seconds:.0f} s",
+        flush=True,
+    )
+    day = args.date or report.last_report_date
     code = run_dag(settings, day, quiet=args.quiet)
     if code != 0:
         return code

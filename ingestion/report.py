@@ -60,7 +60,8 @@ def province_summary(con: duckdb.DuckDBPyConnection, month_end: dt.date | None) 
     adoption = con.execute(
         "select level, units_implementing, units_total, adoption_rate from marts.ind_adoption "
         "where as_of_date = (select max(as_of_date) from marts.ind_adoption "
-        "where as_of_date <= ?) order by level",
+        "where as_of_date <= ?) "
+        "order by case level when 'commune' then 1 when 'district' then 2 else 3 end, level",
         [cohort["period_end"]],
     ).fetchall()
     gaps = con.execute(

@@ -49,19 +49,28 @@ _ALIASES = {
     "notes": ["Ghi chú"],
 }
 _STATUS = {
-    1: "Mới đăng ký", 2: "Được tiếp nhận", 3: "Không được tiếp nhận", 4: "Đang xử lý",
-    5: "Yêu cầu bổ sung giấy tờ", 6: "Yêu cầu thực hiện nghĩa vụ tài chính",
-    7: "Công dân yêu cầu rút hồ sơ", 8: "Dừng xử lý", 9: "Đã xử lý xong", 10: "Đã trả kết quả",
+    1: "Mới đăng ký",
+    2: "Được tiếp nhận",
+    3: "Không được tiếp nhận",
+    4: "Đang xử lý",
+    5: "Yêu cầu bổ sung giấy tờ",
+    6: "Yêu cầu thực hiện nghĩa vụ tài chính",
+    7: "Công dân yêu cầu rút hồ sơ",
+    8: "Dừng xử lý",
+    9: "Đã xử lý xong",
+    10: "Đã trả kết quả",
 }
-_CHANNEL = {1: ["Trực tiếp", "in person"], 2: ["Trực tuyến", "online"],
-            3: ["Bưu chính công ích", "postal"]}
+_CHANNEL = {
+    1: ["Trực tiếp", "in person"],
+    2: ["Trực tuyến", "online"],
+    3: ["Bưu chính công ích", "postal"],
+}
 PERSONAL = ("applicant_name", "applicant_id", "applicant_phone", "applicant_address")
 
 
 def _norm(text: str) -> str:
     text = text.replace("đ", "d").replace("Đ", "D")
-    text = "".join(c for c in unicodedata.normalize("NFD", text)
-                   if unicodedata.category(c) != "Mn")
+    text = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
     return " ".join(text.lower().split())
 
 
@@ -160,7 +169,7 @@ def latest_states(landing: Landing) -> tuple[dict, dict]:
     report date of the first file that shows each dossier withdrawn."""
     latest: dict[tuple[str, str], Row] = {}
     first_withdrawn: dict[tuple[str, str], date] = {}
-    for (unit, report_date) in sorted(landing.files, key=lambda k: (k[1], k[0])):
+    for unit, report_date in sorted(landing.files, key=lambda k: (k[1], k[0])):
         for row in landing.files[(unit, report_date)]:
             key = (unit, row.get("dossier_code"))
             latest[key] = row
@@ -211,11 +220,18 @@ def cohort(landing: Landing, start: date, end: date, units: set[str] | None = No
 
 
 def adoption(units: list[dict[str, str]], level: str, as_of: date) -> tuple[int, int]:
-    inforce = [u for u in units if u["level"] == level
-               and date.fromisoformat(u["valid_from"]) <= as_of
-               and (not u["valid_to"] or as_of <= date.fromisoformat(u["valid_to"]))]
-    running = [u for u in inforce if u["one_stop_since"]
-               and date.fromisoformat(u["one_stop_since"]) <= as_of]
+    inforce = [
+        u
+        for u in units
+        if u["level"] == level
+        and date.fromisoformat(u["valid_from"]) <= as_of
+        and (not u["valid_to"] or as_of <= date.fromisoformat(u["valid_to"]))
+    ]
+    running = [
+        u
+        for u in inforce
+        if u["one_stop_since"] and date.fromisoformat(u["one_stop_since"]) <= as_of
+    ]
     return len(running), len(inforce)
 
 
@@ -236,7 +252,7 @@ def detect_row_gaps(landing: Landing, procs: dict) -> tuple[set, int, int]:
     number of dossiers whose received/due date changes (R12) or whose status goes back (R14)."""
     found = set()
     history: dict[tuple[str, str], list[Row]] = defaultdict(list)
-    for (unit, report_date) in sorted(landing.files, key=lambda k: (k[1], k[0])):
+    for unit, report_date in sorted(landing.files, key=lambda k: (k[1], k[0])):
         rows = landing.files[(unit, report_date)]
         copies = Counter(r.get("dossier_code") for r in rows)
         for r in rows:
@@ -245,36 +261,64 @@ def detect_row_gaps(landing: Landing, procs: dict) -> tuple[set, int, int]:
             history[(unit, code)].append(r)
             if copies[code] > 1:
                 found.add(("R06_duplicate_dossier", *key))
-            required = ["dossier_code", "procedure_code", "sector", "channel", "received_at",
-                        "status"] + ([] if st in (3, 7) else ["due_at"])
+            required = [
+                "dossier_code",
+                "procedure_code",
+                "sector",
+                "channel",
+                "received_at",
+                "status",
+            ] + ([] if st in (3, 7) else ["due_at"])
             if any(not r.get(c) for c in required):
                 found.add(("R03_missing_required", *key))
             if r.get("procedure_code") and r.get("procedure_code") not in procs:
                 found.add(("R05_unknown_reference", *key))
-            dates = {c: r.date(c) for c in ("received_at", "due_at", "rescheduled_due_at",
-                                            "finished_at", "returned_at")}
-            if INVALID in dates.values() or st is None or (r.get("channel") and
-                                                           r.channel is None):
+            dates = {
+                c: r.date(c)
+                for c in (
+                    "received_at",
+                    "due_at",
+                    "rescheduled_due_at",
+                    "finished_at",
+                    "returned_at",
+                )
+            }
+            if INVALID in dates.values() or st is None or (r.get("channel") and r.channel is None):
                 found.add(("R04_invalid_value", *key))
             rec, due = dates["received_at"], dates["due_at"]
             fin, ret = dates["finished_at"], dates["returned_at"]
-            if ((due and due < rec) or (fin and fin < rec) or (ret and ret < rec)
-                    or (fin and ret and ret < fin)
-                    or any(x and x > report_date for x in (rec, fin, ret))):
+            if (
+                (due and due < rec)
+                or (fin and fin < rec)
+                or (ret and ret < rec)
+                or (fin and ret and ret < fin)
+                or any(x and x > report_date for x in (rec, fin, ret))
+            ):
                 found.add(("R07_date_order", *key))
-            if ((st in (9, 10) and not fin and not ret) or (st == 10 and not ret)
-                    or (st != 10 and ret) or (st in (2, 4, 5, 6, 8) and (fin or ret))):
+            if (
+                (st in (9, 10) and not fin and not ret)
+                or (st == 10 and not ret)
+                or (st != 10 and ret)
+                or (st in (2, 4, 5, 6, 8) and (fin or ret))
+            ):
                 found.add(("R08_status_date_mismatch", *key))
-    r12 = sum(len({(r.get("received_at"), r.get("due_at")) for r in rows}) > 1
-              for rows in history.values())
-    r14 = sum(any(b.status < a.status for a, b in zip(rows, rows[1:], strict=False))
-              for rows in history.values())
+    r12 = sum(
+        len({(r.get("received_at"), r.get("due_at")) for r in rows}) > 1
+        for rows in history.values()
+    )
+    r14 = sum(
+        any(b.status < a.status for a, b in zip(rows, rows[1:], strict=False))
+        for rows in history.values()
+    )
     return found, r12, r14
 
 
 def planted_row_gaps(report) -> set:
-    return {(p.rule_id, p.unit_code, p.report_date, p.dossier_code) for p in report.planted
-            if p.rule_id != "R01_missing_submission"}
+    return {
+        (p.rule_id, p.unit_code, p.report_date, p.dossier_code)
+        for p in report.planted
+        if p.rule_id != "R01_missing_submission"
+    }
 
 
 def tree_hash(root: Path) -> str:
@@ -298,8 +342,9 @@ def _roomy_tmpfs() -> Path | None:
     virtual disks, and this test is about their content."""
     shm = Path("/dev/shm")
     try:
-        return shm if shutil.disk_usage(shm).free > 2 * 1024**3 and os.access(shm, os.W_OK) \
-            else None
+        return (
+            shm if shutil.disk_usage(shm).free > 2 * 1024**3 and os.access(shm, os.W_OK) else None
+        )
     except OSError:
         return None
 
@@ -307,8 +352,9 @@ def _roomy_tmpfs() -> Path | None:
 @pytest.fixture(scope="module")
 def hatinh(tmp_path_factory):
     shm = _roomy_tmpfs()
-    with tempfile.TemporaryDirectory(prefix="motcua-demo-", dir=shm or
-                                     tmp_path_factory.getbasetemp()) as tmp:
+    with tempfile.TemporaryDirectory(
+        prefix="motcua-demo-", dir=shm or tmp_path_factory.getbasetemp()
+    ) as tmp:
         data_dir = Path(tmp)
         t0 = time.perf_counter()
         report = generate_province(data_dir, seed=2009, profile="hatinh")
@@ -333,8 +379,12 @@ def test_hatinh_reproduces_the_review(hatinh):
     report, landing, data_dir, gen_seconds, read_seconds = hatinh
     assert gen_seconds + read_seconds < 60, (gen_seconds, read_seconds)
     figures = cohort(landing, START, END)
-    assert figures == {"received": 49_860, "returned_on_time": 40_471, "returned_late": 2_656,
-                       "in_process": 6_733}
+    assert figures == {
+        "received": 49_860,
+        "returned_on_time": 40_471,
+        "returned_late": 2_656,
+        "in_process": 6_733,
+    }
     assert {k: report.expected[k] for k in figures} == figures
     units = read_units(data_dir)
     assert adoption(units, "commune", END) == (241, 262)
@@ -352,8 +402,20 @@ def test_hatinh_registry(hatinh):
     districts = {u["unit_code"]: u["unit_name"] for u in units if u["level"] == "district"}
     assert districts["436"] == "Thành phố Hà Tĩnh" and districts["448"] == "Huyện Lộc Hà"
     per_district = Counter(u["parent_code"] for u in units if u["level"] == "commune")
-    assert per_district == {"436": 16, "437": 6, "439": 32, "440": 28, "441": 12, "442": 19,
-                            "443": 23, "444": 22, "445": 31, "446": 27, "447": 33, "448": 13}
+    assert per_district == {
+        "436": 16,
+        "437": 6,
+        "439": 32,
+        "440": 28,
+        "441": 12,
+        "442": 19,
+        "443": 23,
+        "444": 22,
+        "445": 31,
+        "446": 27,
+        "447": 33,
+        "448": 13,
+    }
     communes = [u for u in units if u["level"] == "commune"]
     assert all(re.fullmatch(r"\d{5}", u["unit_code"]) for u in communes)
     assert all(u["unit_name"].startswith(("Xã ", "Phường ", "Thị trấn ")) for u in communes)
@@ -375,8 +437,11 @@ def test_hatinh_submissions_and_gaps(hatinh):
     assert present <= expected
     missing = expected - present
     assert not any(d == END for _, d in missing)  # the period end is never missing
-    planted_missing = {(p.unit_code, p.report_date) for p in report.planted
-                       if p.rule_id == "R01_missing_submission"}
+    planted_missing = {
+        (p.unit_code, p.report_date)
+        for p in report.planted
+        if p.rule_id == "R01_missing_submission"
+    }
     assert planted_missing == missing
     assert 0.01 <= len(missing) / len(expected) <= 0.03
     assert report.n_files == len(present) and report.n_unit_nights == len(expected)
@@ -395,8 +460,7 @@ def test_hatinh_submissions_and_gaps(hatinh):
     latest, first_withdrawn = latest_states(landing)
     statuses = Counter(r.status for r in latest.values())
     assert 100 <= statuses[3] + statuses[1] <= 600 and statuses[1] > 0
-    assert statuses[7] > 0 and all(d <= END - timedelta(days=7)
-                                   for d in first_withdrawn.values())
+    assert statuses[7] > 0 and all(d <= END - timedelta(days=7) for d in first_withdrawn.values())
     rows_per_dossier = n_rows / len(latest)
     assert 2.0 <= rows_per_dossier <= 3.0
     # received dates inside the period; no date after its file's report date
@@ -421,8 +485,15 @@ def test_hatinh_submissions_and_gaps(hatinh):
     dept = {u["unit_code"] for u in units if u["level"] == "department"}
     depts = cohort(landing, START, END, units=dept)
     assert sum(v["received"] for v in by_district.values()) + depts["received"] == 49_860
-    assert cohort(landing, START, END, units={"436"} | {
-        u["unit_code"] for u in units if u["parent_code"] == "436"}) == by_district["436"]
+    assert (
+        cohort(
+            landing,
+            START,
+            END,
+            units={"436"} | {u["unit_code"] for u in units if u["parent_code"] == "436"},
+        )
+        == by_district["436"]
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -445,8 +516,12 @@ def test_small_is_deterministic(tmp_path, small):
 def test_small_content(small):
     report, landing, data_dir = small
     units = read_units(data_dir)
-    assert Counter(u["level"] for u in units) == {"province": 1, "department": 1,
-                                                  "district": 2, "commune": 6}
+    assert Counter(u["level"] for u in units) == {
+        "province": 1,
+        "department": 1,
+        "district": 2,
+        "commune": 6,
+    }
     assert adoption(units, "commune", date(2009, 2, 14)) == (5, 6)
     dates = sorted({d for _, d in landing.files})
     assert dates[0] == date(2009, 1, 1) and dates[-1] == date(2009, 2, 14)
@@ -464,9 +539,13 @@ def test_small_content(small):
     assert outcomes["early"] > 0 and outcomes["on_time"] > 0 and outcomes["pending_within"] > 0
     # carried over: received in January, still open or resolved in February
     jan_end = date(2009, 1, 31)
-    carried = [r for k, r in latest.items() if r.status not in (1, 3)
-               and r.date("received_at") <= jan_end
-               and outcome(r, first_withdrawn.get(k), jan_end).startswith("pending")]
+    carried = [
+        r
+        for k, r in latest.items()
+        if r.status not in (1, 3)
+        and r.date("received_at") <= jan_end
+        and outcome(r, first_withdrawn.get(k), jan_end).startswith("pending")
+    ]
     assert carried
     late = [r for k, r in latest.items() if outcome(r, first_withdrawn.get(k), end) == "late"]
     assert any(r.get("rescheduled_due_at") for r in late)
@@ -480,10 +559,15 @@ def test_small_planted_gaps_are_in_the_files(small):
     report, landing, data_dir = small
     procs = read_procedures(data_dir)
     kinds = Counter(p.rule_id for p in report.planted)
-    assert set(kinds) >= {"R01_missing_submission", "R03_missing_required",
-                          "R04_invalid_value", "R05_unknown_reference",
-                          "R06_duplicate_dossier", "R07_date_order",
-                          "R08_status_date_mismatch"}
+    assert set(kinds) >= {
+        "R01_missing_submission",
+        "R03_missing_required",
+        "R04_invalid_value",
+        "R05_unknown_reference",
+        "R06_duplicate_dossier",
+        "R07_date_order",
+        "R08_status_date_mismatch",
+    }
     found, r12, r14 = detect_row_gaps(landing, procs)
     assert found == planted_row_gaps(report)
     assert (r12, r14) == (0, 0)
@@ -530,12 +614,24 @@ def test_small_planted_gaps_are_in_the_files(small):
 def test_write_night(tmp_path, small):
     report, _, _ = small
     night = date(2009, 2, 15)
-    write_night(tmp_path, night, {
-        "18409": [{"dossier_code": "X1", "procedure_code": "X-TP-01", "sector": "TP",
-                   "channel": 1, "received_at": night, "due_at": date(2009, 2, 16),
-                   "status": 4}],
-        "443": [],
-    })
+    write_night(
+        tmp_path,
+        night,
+        {
+            "18409": [
+                {
+                    "dossier_code": "X1",
+                    "procedure_code": "X-TP-01",
+                    "sector": "TP",
+                    "channel": 1,
+                    "received_at": night,
+                    "due_at": date(2009, 2, 16),
+                    "status": 4,
+                }
+            ],
+            "443": [],
+        },
+    )
     landing = read_landing(tmp_path)
     assert [r.status for r in landing.files[("18409", night)]] == [4]
     assert landing.files[("443", night)] == []

@@ -19,15 +19,25 @@ def test_compose_file_validates_against_the_compose_specification():
     checker = Path(sys.executable).with_name("check-jsonschema")
     result = subprocess.run(
         [str(checker), "--builtin-schema", "vendor.compose-spec", str(COMPOSE)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_compose_names_every_airflow_service():
     services = yaml.safe_load(COMPOSE.read_text())["services"]
-    for name in ("postgres", "airflow-init", "airflow-apiserver", "airflow-scheduler",
-                 "airflow-dag-processor", "airflow-triggerer", "redis", "airflow-worker"):
+    for name in (
+        "postgres",
+        "airflow-init",
+        "airflow-apiserver",
+        "airflow-scheduler",
+        "airflow-dag-processor",
+        "airflow-triggerer",
+        "redis",
+        "airflow-worker",
+    ):
         assert name in services, name
     assert services["airflow-scheduler"]["command"] == "scheduler"
     assert services["airflow-worker"]["profiles"] == ["celery"]

@@ -74,41 +74,110 @@ LOCAL_TZ = timezone(timedelta(hours=7))  # Asia/Ho_Chi_Minh, no DST
 
 # Vietnamese public holidays as the ``holidays`` package (0.109) lists them; due dates are the
 # N-th working day after the received date, skipping weekends and these days.
-_HOLIDAYS = frozenset(date.fromisoformat(s) for s in (
-    "2007-01-01 2007-02-16 2007-02-17 2007-02-18 2007-02-19 2007-02-20 2007-02-21 2007-04-26 "
-    "2007-04-30 2007-05-01 2007-09-02 2007-09-03 "
-    "2008-01-01 2008-02-06 2008-02-07 2008-02-08 2008-02-09 2008-02-11 2008-04-15 2008-04-30 "
-    "2008-05-01 2008-09-02 "
-    "2009-01-01 2009-01-25 2009-01-26 2009-01-27 2009-01-28 2009-01-29 2009-04-04 2009-04-06 "
-    "2009-04-30 2009-05-01 2009-09-02 "
-    "2010-01-01 2010-02-13 2010-02-14 2010-02-15 2010-02-16 2010-02-17 2010-02-18 2010-02-19 "
-    "2010-04-23 2010-04-30 2010-05-01 2010-05-03 2010-09-02"
-).split())
+_HOLIDAYS = frozenset(
+    date.fromisoformat(s)
+    for s in (
+        "2007-01-01 2007-02-16 2007-02-17 2007-02-18 2007-02-19 2007-02-20 2007-02-21 2007-04-26 "
+        "2007-04-30 2007-05-01 2007-09-02 2007-09-03 "
+        "2008-01-01 2008-02-06 2008-02-07 2008-02-08 2008-02-09 2008-02-11 2008-04-15 2008-04-30 "
+        "2008-05-01 2008-09-02 "
+        "2009-01-01 2009-01-25 2009-01-26 2009-01-27 2009-01-28 2009-01-29 2009-04-04 2009-04-06 "
+        "2009-04-30 2009-05-01 2009-09-02 "
+        "2010-01-01 2010-02-13 2010-02-14 2010-02-15 2010-02-16 2010-02-17 2010-02-18 2010-02-19 "
+        "2010-04-23 2010-04-30 2010-05-01 2010-05-03 2010-09-02"
+    ).split()
+)
 
 EN_COLUMNS = [
-    "dossier_code", "procedure_code", "procedure_name", "sector", "channel", "applicant_name",
-    "applicant_id", "applicant_phone", "applicant_address", "handling_agency", "received_at",
-    "due_at", "rescheduled_due_at", "finished_at", "returned_at", "status", "notes",
+    "dossier_code",
+    "procedure_code",
+    "procedure_name",
+    "sector",
+    "channel",
+    "applicant_name",
+    "applicant_id",
+    "applicant_phone",
+    "applicant_address",
+    "handling_agency",
+    "received_at",
+    "due_at",
+    "rescheduled_due_at",
+    "finished_at",
+    "returned_at",
+    "status",
+    "notes",
 ]
 # two Vietnamese header sets (aliases from the contract) and one without diacritics
-_VI_A = ["Mã hồ sơ", "Mã TTHC", "Tên TTHC", "Lĩnh vực", "Kênh nộp", "Người nộp", "Số giấy tờ",
-         "Số điện thoại", "Địa chỉ", "Cơ quan chủ trì giải quyết", "Ngày nhận hồ sơ",
-         "Ngày hẹn trả", "Ngày hẹn lại", "Ngày có kết quả", "Ngày trả kết quả", "Trạng thái",
-         "Ghi chú"]
-_VI_B = ["Mã hồ sơ", "Mã thủ tục", "Tên thủ tục", "Lĩnh vực", "Hình thức nộp",
-         "Tên cá nhân, tổ chức", "Số giấy tờ", "Số điện thoại", "Địa chỉ",
-         "Cơ quan chủ trì giải quyết", "Ngày tiếp nhận", "Hẹn trả kết quả", "Ngày hẹn lại",
-         "Ngày xử lý xong", "Ngày trả kết quả", "Trạng thái", "Ghi chú"]
-_VI_PLAIN = ["MA HO SO", "MA TTHC", "TEN TTHC", "LINH VUC", "KENH NOP", "NGUOI NOP",
-             "SO GIAY TO", "SO DIEN THOAI", "DIA CHI", "CO QUAN CHU TRI GIAI QUYET",
-             "NGAY NHAN HO SO", "NGAY HEN TRA", "NGAY HEN LAI", "NGAY CO KET QUA",
-             "NGAY TRA KET QUA", "TRANG THAI", "GHI CHU"]
+_VI_A = [
+    "Mã hồ sơ",
+    "Mã TTHC",
+    "Tên TTHC",
+    "Lĩnh vực",
+    "Kênh nộp",
+    "Người nộp",
+    "Số giấy tờ",
+    "Số điện thoại",
+    "Địa chỉ",
+    "Cơ quan chủ trì giải quyết",
+    "Ngày nhận hồ sơ",
+    "Ngày hẹn trả",
+    "Ngày hẹn lại",
+    "Ngày có kết quả",
+    "Ngày trả kết quả",
+    "Trạng thái",
+    "Ghi chú",
+]
+_VI_B = [
+    "Mã hồ sơ",
+    "Mã thủ tục",
+    "Tên thủ tục",
+    "Lĩnh vực",
+    "Hình thức nộp",
+    "Tên cá nhân, tổ chức",
+    "Số giấy tờ",
+    "Số điện thoại",
+    "Địa chỉ",
+    "Cơ quan chủ trì giải quyết",
+    "Ngày tiếp nhận",
+    "Hẹn trả kết quả",
+    "Ngày hẹn lại",
+    "Ngày xử lý xong",
+    "Ngày trả kết quả",
+    "Trạng thái",
+    "Ghi chú",
+]
+_VI_PLAIN = [
+    "MA HO SO",
+    "MA TTHC",
+    "TEN TTHC",
+    "LINH VUC",
+    "KENH NOP",
+    "NGUOI NOP",
+    "SO GIAY TO",
+    "SO DIEN THOAI",
+    "DIA CHI",
+    "CO QUAN CHU TRI GIAI QUYET",
+    "NGAY NHAN HO SO",
+    "NGAY HEN TRA",
+    "NGAY HEN LAI",
+    "NGAY CO KET QUA",
+    "NGAY TRA KET QUA",
+    "TRANG THAI",
+    "GHI CHU",
+]
 HEADER_SETS = {"en": EN_COLUMNS, "vi": _VI_A, "vi2": _VI_B, "vi_plain": _VI_PLAIN}
 
 STATUS_LABELS = {
-    1: "Mới đăng ký", 2: "Được tiếp nhận", 3: "Không được tiếp nhận", 4: "Đang xử lý",
-    5: "Yêu cầu bổ sung giấy tờ", 6: "Yêu cầu thực hiện nghĩa vụ tài chính",
-    7: "Công dân yêu cầu rút hồ sơ", 8: "Dừng xử lý", 9: "Đã xử lý xong", 10: "Đã trả kết quả",
+    1: "Mới đăng ký",
+    2: "Được tiếp nhận",
+    3: "Không được tiếp nhận",
+    4: "Đang xử lý",
+    5: "Yêu cầu bổ sung giấy tờ",
+    6: "Yêu cầu thực hiện nghĩa vụ tài chính",
+    7: "Công dân yêu cầu rút hồ sơ",
+    8: "Dừng xử lý",
+    9: "Đã xử lý xong",
+    10: "Đã trả kết quả",
 }
 CHANNEL_LABELS = {1: "Trực tiếp", 2: "Trực tuyến", 3: "Bưu chính công ích"}
 
@@ -198,7 +267,7 @@ class _Calendar:
 
     def between(self, a: date, b: date) -> list[date]:
         """Working days in [a, b]."""
-        return self.wd[self.count_upto[a - timedelta(days=1)]:self.count_upto[b]]
+        return self.wd[self.count_upto[a - timedelta(days=1)] : self.count_upto[b]]
 
 
 def _days(a: date, b: date) -> list[date]:
@@ -227,13 +296,23 @@ class _Profile:
     withdraw_margin: int = 45  # withdrawn dossiers are received at least this many days before
 
 
-_HATINH_TARGETS = {"received": 49_860, "returned_on_time": 40_471, "returned_late": 2_656,
-                   "in_process": 6_733}
+_HATINH_TARGETS = {
+    "received": 49_860,
+    "returned_on_time": 40_471,
+    "returned_late": 2_656,
+    "in_process": 6_733,
+}
 
 _GAP_RATES = {
     "R01": 0.016,  # unit-nights missing
-    "R03_channel": 0.0015, "R03_procedure": 0.0004, "R04": 0.0003, "R05": 0.0005,
-    "R06": 0.0006, "R07_returned": 0.0004, "R07_due": 0.00012, "R07_finished": 0.0002,
+    "R03_channel": 0.0015,
+    "R03_procedure": 0.0004,
+    "R04": 0.0003,
+    "R05": 0.0005,
+    "R06": 0.0006,
+    "R07_returned": 0.0004,
+    "R07_due": 0.00012,
+    "R07_finished": 0.0002,
     "R08": 0.0005,
 }
 
@@ -242,17 +321,25 @@ def _profile(name: str) -> _Profile:
     catalogue = list(hatinh.PROCEDURES)
     if name == "hatinh":
         return _Profile(
-            name="hatinh", units=hatinh.build_units(), procedures=catalogue,
-            start=date(2008, 7, 1), end=date(2009, 6, 30),
-            counted_total=_HATINH_TARGETS["received"], targets=dict(_HATINH_TARGETS),
-            n_refused=260, n_registered=70, gap_rates=dict(_GAP_RATES), gap_min=3,
+            name="hatinh",
+            units=hatinh.build_units(),
+            procedures=catalogue,
+            start=date(2008, 7, 1),
+            end=date(2009, 6, 30),
+            counted_total=_HATINH_TARGETS["received"],
+            targets=dict(_HATINH_TARGETS),
+            n_refused=260,
+            n_registered=70,
+            gap_rates=dict(_GAP_RATES),
+            gap_min=3,
             rates={"department": 3.0, "district": 7.0, "commune": 0.55},
         )
     if name == "small":
         full = hatinh.build_units()
         by_name = {u.unit_name: u for u in full}
         pick = [  # (unit, one_stop_since in this profile)
-            (by_name["Tỉnh Hà Tĩnh"], None), (by_name["Sở Tư pháp"], date(2007, 10, 1)),
+            (by_name["Tỉnh Hà Tĩnh"], None),
+            (by_name["Sở Tư pháp"], date(2007, 10, 1)),
             (by_name["Huyện Can Lộc"], date(2007, 7, 29)),
             (by_name["Huyện Lộc Hà"], date(2008, 5, 21)),
             (by_name["Thị trấn Nghèn"], date(2008, 8, 4)),
@@ -262,17 +349,48 @@ def _profile(name: str) -> _Profile:
             (by_name["Xã Hộ Độ"], date(2008, 6, 2)),
             (by_name["Xã Ích Hậu"], None),  # does not run the one-stop shop
         ]
-        units = [Unit(u.unit_code, u.unit_name, u.level, u.parent_code, since, u.valid_from,
-                      u.valid_to, u.sector_code) for u, since in pick]
-        codes = {"X-TP-01", "X-TP-02", "X-TP-03", "X-TP-06", "X-LDTBXH-01", "X-DD-01",
-                 "H-DD-01", "H-DD-02", "H-LDTBXH-01", "H-TP-02", "T-TP-01", "T-TP-02"}
+        units = [
+            Unit(
+                u.unit_code,
+                u.unit_name,
+                u.level,
+                u.parent_code,
+                since,
+                u.valid_from,
+                u.valid_to,
+                u.sector_code,
+            )
+            for u, since in pick
+        ]
+        codes = {
+            "X-TP-01",
+            "X-TP-02",
+            "X-TP-03",
+            "X-TP-06",
+            "X-LDTBXH-01",
+            "X-DD-01",
+            "H-DD-01",
+            "H-DD-02",
+            "H-LDTBXH-01",
+            "H-TP-02",
+            "T-TP-01",
+            "T-TP-02",
+        }
         return _Profile(
-            name="small", units=units,
+            name="small",
+            units=units,
             procedures=[p for p in catalogue if p.procedure_code in codes],
-            start=date(2009, 1, 1), end=date(2009, 2, 14), counted_total=450, targets=None,
-            n_refused=8, n_registered=4, gap_rates=dict(_GAP_RATES), gap_min=2,
+            start=date(2009, 1, 1),
+            end=date(2009, 2, 14),
+            counted_total=450,
+            targets=None,
+            n_refused=8,
+            n_registered=4,
+            gap_rates=dict(_GAP_RATES),
+            gap_min=2,
             rates={"department": 1.5, "district": 4.0, "commune": 1.4},
-            p_withdraw=0.015, withdraw_margin=20,
+            p_withdraw=0.015,
+            withdraw_margin=20,
         )
     raise ValueError(f"unknown profile {name!r} (expected 'hatinh' or 'small')")
 
@@ -339,9 +457,27 @@ class _Behaviour:
 
 
 class _Dossier:
-    __slots__ = ("unit", "code", "proc", "sector_code", "channel", "received", "rtime", "due",
-                 "applicant", "agency", "cat", "f", "t", "w", "ftime", "ttime", "events",
-                 "rows", "beh")
+    __slots__ = (
+        "unit",
+        "code",
+        "proc",
+        "sector_code",
+        "channel",
+        "received",
+        "rtime",
+        "due",
+        "applicant",
+        "agency",
+        "cat",
+        "f",
+        "t",
+        "w",
+        "ftime",
+        "ttime",
+        "events",
+        "rows",
+        "beh",
+    )
 
     def __init__(self) -> None:
         self.f: date | None = None
@@ -357,11 +493,14 @@ class _Dossier:
 
 def _applicant(rng: random.Random, proc: Procedure, addr_pool: list[tuple[str, str]]) -> tuple:
     commune, district = rng.choice(addr_pool)
-    org = proc.level == "province" and proc.sector_code in ("DKKD", "DD", "XD") \
-        and rng.random() < 0.8
+    org = (
+        proc.level == "province" and proc.sector_code in ("DKKD", "DD", "XD") and rng.random() < 0.8
+    )
     if org:
-        name = (f"{rng.choice(hatinh.COMPANY_KINDS)} {rng.choice(hatinh.COMPANY_TRADES)} "
-                f"{rng.choice(hatinh.COMPANY_WORDS)}")
+        name = (
+            f"{rng.choice(hatinh.COMPANY_KINDS)} {rng.choice(hatinh.COMPANY_TRADES)} "
+            f"{rng.choice(hatinh.COMPANY_WORDS)}"
+        )
         ident = f"30{rng.randrange(0, 10**8):08d}"
         phone = f"0393{rng.randrange(0, 10**6):06d}"
         address = f"Số {rng.randint(1, 250)}, {commune}, {district}, Hà Tĩnh"
@@ -379,8 +518,9 @@ def _applicant(rng: random.Random, proc: Procedure, addr_pool: list[tuple[str, s
         phone = f"0393{rng.randrange(0, 10**6):06d}"
     else:
         phone = ""
-    kind = "Tổ dân phố" if commune.startswith(("Phường", "Thị trấn")) else rng.choice(
-        ("Thôn", "Xóm"))
+    kind = (
+        "Tổ dân phố" if commune.startswith(("Phường", "Thị trấn")) else rng.choice(("Thôn", "Xóm"))
+    )
     address = f"{kind} {rng.randint(1, 14)}, {commune}, {district}, Hà Tĩnh"
     return name, ident, phone, address
 
@@ -407,10 +547,15 @@ class _Generator:
         self.units = prof.units
         self.by_code = {u.unit_code: u for u in self.units}
         self.submitting = sorted(
-            (u for u in self.units
-             if u.one_stop_since is not None and u.level != "province"
-             and u.one_stop_since <= self.E),
-            key=lambda u: u.unit_code)
+            (
+                u
+                for u in self.units
+                if u.one_stop_since is not None
+                and u.level != "province"
+                and u.one_stop_since <= self.E
+            ),
+            key=lambda u: u.unit_code,
+        )
         self.first_night = {u.unit_code: max(u.one_stop_since, self.S) for u in self.submitting}
         self.styles = {u.unit_code: _style_for(i) for i, u in enumerate(self.submitting)}
         self.planted: list[PlantedGap] = []
@@ -419,8 +564,9 @@ class _Generator:
         self.present: dict[str, list[date]] = {}
         self.files: dict[str, dict[date, list[list]]] = {}
         self.late_files: list[tuple[str, date, date]] = []
-        districts = {u.unit_code: u.unit_name for u in hatinh.build_units()
-                     if u.level == "district"}
+        districts = {
+            u.unit_code: u.unit_name for u in hatinh.build_units() if u.level == "district"
+        }
         self.district_names = districts
         self.addr_all = [(name, districts[d]) for _, name, d in hatinh.commune_rows()]
         self.addr_by_district: dict[str, list[tuple[str, str]]] = {}
@@ -462,14 +608,18 @@ class _Generator:
         wdays = {c: cal.between(self.first_night[c], E) for c in self.first_night}
         weights = [beh[u.unit_code].volume * len(wdays[u.unit_code]) for u in self.submitting]
         counts = _largest_remainder(self.p.counted_total, weights)
-        procs_of = {u.unit_code: hatinh.procedures_for(u, self.p.procedures)
-                    for u in self.submitting}
+        procs_of = {
+            u.unit_code: hatinh.procedures_for(u, self.p.procedures) for u in self.submitting
+        }
 
         # never-received dossiers (refused at the counter / registered online, never accepted)
         extra: dict[str, list[str]] = {u.unit_code: [] for u in self.submitting}
         refusing = [u.unit_code for u in self.submitting if procs_of[u.unit_code]]
-        online = [u.unit_code for u in self.submitting
-                  if u.level in ("department", "district") and procs_of[u.unit_code]]
+        online = [
+            u.unit_code
+            for u in self.submitting
+            if u.level in ("department", "district") and procs_of[u.unit_code]
+        ]
         for _ in range(self.p.n_refused):
             extra[rng.choice(refusing)].append("refused")
         for _ in range(self.p.n_registered):
@@ -511,8 +661,12 @@ class _Generator:
                     d.channel = 2 if x < online_share else (3 if x > 0.985 else 1)
                 d.applicant = _applicant(rng, d.proc, addr)
                 d.agency = hatinh.handling_agency(
-                    u, d.proc, self.district_names.get(u.parent_code, u.unit_name)
-                    if u.level == "commune" else self.district_names.get(code, u.unit_name))
+                    u,
+                    d.proc,
+                    self.district_names.get(u.parent_code, u.unit_name)
+                    if u.level == "commune"
+                    else self.district_names.get(code, u.unit_name),
+                )
                 d.due = cal.add(r, d.proc.statutory_days)
                 d.cat = kind
                 if kind == "counted":
@@ -532,8 +686,10 @@ class _Generator:
 
     def _natural(self, d: _Dossier) -> None:
         rng, b = self.rng, d.beh
-        if d.received <= self.E - timedelta(days=self.p.withdraw_margin) and \
-                rng.random() < self.p.p_withdraw:
+        if (
+            d.received <= self.E - timedelta(days=self.p.withdraw_margin)
+            and rng.random() < self.p.p_withdraw
+        ):
             self._withdraw(d)
             return
         u = rng.random()
@@ -615,8 +771,9 @@ class _Generator:
         # small profile: at least one late dossier carries an apology letter
         forced = None
         if not self.p.targets:
-            forced = next((d for d in self.dossiers if d.cat == "late" and d.due > d.received),
-                          None)
+            forced = next(
+                (d for d in self.dossiers if d.cat == "late" and d.due > d.received), None
+            )
         for d in self.dossiers:
             r, b, cat = d.received, d.beh, d.cat
             ev = d.events
@@ -640,8 +797,12 @@ class _Generator:
             note = "Liên thông" if d.proc.inter_agency else ""
             ev.append((r, s0, None, note))
             s4 = cal.add(r, 1)
-            if s0 == 2 and s4 <= E and (end is None or s4 < end) and \
-                    (cat != "stale" or rng.random() < 0.5):
+            if (
+                s0 == 2
+                and s4 <= E
+                and (end is None or s4 < end)
+                and (cat != "stale" or rng.random() < 0.5)
+            ):
                 ev.append((s4, 4, None, ""))
             # a request to the applicant or for fees, on longer procedures
             n = d.proc.statutory_days
@@ -659,11 +820,21 @@ class _Generator:
                 if m <= E:
                     ev.append((m, 8, None, "Tạm dừng xử lý"))
             # an apology letter with a new date, on the due date, for late / overdue dossiers
-            if d.due is not None and d.due <= E_wd and d.due > r and (
-                    (cat == "late") or (cat == "pending")) and (
-                    rng.random() < b.p_apology or d is forced):
-                ev.append((d.due, 0, cal.add(d.due, rng.randint(3, 12)),
-                           "Đã gửi phiếu xin lỗi và hẹn lại"))
+            if (
+                d.due is not None
+                and d.due <= E_wd
+                and d.due > r
+                and ((cat == "late") or (cat == "pending"))
+                and (rng.random() < b.p_apology or d is forced)
+            ):
+                ev.append(
+                    (
+                        d.due,
+                        0,
+                        cal.add(d.due, rng.randint(3, 12)),
+                        "Đã gửi phiếu xin lỗi và hẹn lại",
+                    )
+                )
             if cat == "withdrawn":
                 ev.append((d.w, 7, None, "Công dân xin rút hồ sơ"))
             elif f is not None:
@@ -770,8 +941,9 @@ class _Generator:
             return chosen
 
         def note(rule: str, row: list, detail: str) -> None:
-            self.planted.append(PlantedGap(rule, row[0].unit.unit_code, row[3], row[0].code,
-                                           detail))
+            self.planted.append(
+                PlantedGap(rule, row[0].unit.unit_code, row[3], row[0].code, detail)
+            )
 
         def ov(row: list) -> dict:
             if row[2] is None:
@@ -780,12 +952,18 @@ class _Generator:
 
         superseded = [r for r in all_rows if r is not r[0].rows[-1]]
         # R07 due before received, on every row of late dossiers (stays late)
-        late_ds = sorted({id(r[0]): r[0] for r in all_rows if r[0].cat == "late"
-                          and all(id(x) not in used for x in r[0].rows)}.values(),
-                         key=lambda d: (d.unit.unit_code, d.code))
+        late_ds = sorted(
+            {
+                id(r[0]): r[0]
+                for r in all_rows
+                if r[0].cat == "late" and all(id(x) not in used for x in r[0].rows)
+            }.values(),
+            key=lambda d: (d.unit.unit_code, d.code),
+        )
         n_due = max(1, round(want("R07_due") / 2.5))
-        for d in sorted(grng.sample(late_ds, min(n_due, len(late_ds))),
-                        key=lambda d: (d.unit.unit_code, d.code)):
+        for d in sorted(
+            grng.sample(late_ds, min(n_due, len(late_ds))), key=lambda d: (d.unit.unit_code, d.code)
+        ):
             bad = d.received - timedelta(days=grng.randint(1, 6))
             for row in d.rows:
                 used.add(id(row))
@@ -805,14 +983,26 @@ class _Generator:
             bad = grng.choice(("hẹn lại sau", "chờ ý kiến lãnh đạo", "31/02/2009"))
             ov(row)["resched"] = bad
             note(R04, row, f"rescheduled_due_at '{bad}' is not a date")
-        for row in pick("R07_returned", [r for r in all_rows if r is r[0].rows[-1]
-                                         and r[1][0] == 10 and r[1][2] > r[0].received]):
+        for row in pick(
+            "R07_returned",
+            [
+                r
+                for r in all_rows
+                if r is r[0].rows[-1] and r[1][0] == 10 and r[1][2] > r[0].received
+            ],
+        ):
             fin = row[1][2]
             bad = row[0].received + timedelta(days=grng.randrange(0, (fin - row[0].received).days))
             ov(row)["ret"] = bad
             note(R07, row, f"returned_at {bad.isoformat()} before finished_at {fin.isoformat()}")
-        for row in pick("R07_finished", [r for r in all_rows if len(r[0].rows) == 1
-                                         and r[1][0] == 10 and r[1][2] == r[0].received]):
+        for row in pick(
+            "R07_finished",
+            [
+                r
+                for r in all_rows
+                if len(r[0].rows) == 1 and r[1][0] == 10 and r[1][2] == r[0].received
+            ],
+        ):
             bad = row[0].received - timedelta(days=1)
             ov(row)["fin"] = bad
             note(R07, row, f"finished_at {bad.isoformat()} before received_at")
@@ -829,8 +1019,12 @@ class _Generator:
 
         # a few files arrive late (days after their report date)
         lrng = random.Random(f"motcua-demo/{self.p.name}/{self.seed}/arrival")
-        cands = [(c, n) for c in sorted(self.present) for n in self.present[c]
-                 if n <= self.E - timedelta(days=7)]
+        cands = [
+            (c, n)
+            for c in sorted(self.present)
+            for n in self.present[c]
+            if n <= self.E - timedelta(days=7)
+        ]
         k = max(self.p.gap_min, round(0.003 * len(cands)))
         for c, n in sorted(lrng.sample(cands, min(k, len(cands)))):
             self.late_files.append((c, n, n + timedelta(days=lrng.randint(2, 5))))
@@ -845,14 +1039,24 @@ class _Generator:
                 for row in self.files[code][night]:
                     d, snap, o = row[0], row[1], row[2] or {}
                     key = (code, d.code)
-                    latest[key] = (d, snap[0], o.get("due", d.due), o.get("fin", snap[2]),
-                                   o.get("ret", snap[3]))
+                    latest[key] = (
+                        d,
+                        snap[0],
+                        o.get("due", d.due),
+                        o.get("fin", snap[2]),
+                        o.get("ret", snap[3]),
+                    )
                     if snap[0] == 7 and key not in first7:
                         first7[key] = night
         district_of = {}
         for u in self.units:
-            district_of[u.unit_code] = (u.parent_code if u.level == "commune" else
-                                        u.unit_code if u.level == "district" else None)
+            district_of[u.unit_code] = (
+                u.parent_code
+                if u.level == "commune"
+                else u.unit_code
+                if u.level == "district"
+                else None
+            )
         zero = {"received": 0, "returned_on_time": 0, "returned_late": 0, "in_process": 0}
         tot = dict(zero)
         by_sector: dict[str, dict] = {}
@@ -876,13 +1080,23 @@ class _Generator:
                 b[out] += 1
         adoption = {}
         for level in ("commune", "district", "department"):
-            inforce = [u for u in self.units if u.level == level and u.valid_from <= E
-                       and (u.valid_to is None or E <= u.valid_to)]
-            adoption[level] = (sum(1 for u in inforce if u.one_stop_since
-                                   and u.one_stop_since <= E), len(inforce))
+            inforce = [
+                u
+                for u in self.units
+                if u.level == level
+                and u.valid_from <= E
+                and (u.valid_to is None or E <= u.valid_to)
+            ]
+            adoption[level] = (
+                sum(1 for u in inforce if u.one_stop_since and u.one_stop_since <= E),
+                len(inforce),
+            )
         return {
-            "period_start": S, "period_end": E, "scope_code": hatinh.PROVINCE_CODE,
-            "sector_code": "ALL", **tot,
+            "period_start": S,
+            "period_end": E,
+            "scope_code": hatinh.PROVINCE_CODE,
+            "sector_code": "ALL",
+            **tot,
             "adoption": adoption,
             "by_sector": dict(sorted(by_sector.items())),
             "by_district": dict(sorted(by_district.items())),
@@ -894,18 +1108,54 @@ class _Generator:
         ref.mkdir(parents=True, exist_ok=True)
         with open(ref / "units.csv", "w", encoding="utf-8", newline="") as fh:
             w = csv.writer(fh)
-            w.writerow(["unit_code", "unit_name", "level", "parent_code", "one_stop_since",
-                        "valid_from", "valid_to"])
+            w.writerow(
+                [
+                    "unit_code",
+                    "unit_name",
+                    "level",
+                    "parent_code",
+                    "one_stop_since",
+                    "valid_from",
+                    "valid_to",
+                ]
+            )
             for u in sorted(self.units, key=_unit_order):
-                w.writerow([u.unit_code, u.unit_name, u.level, u.parent_code,
-                            _iso(u.one_stop_since), _iso(u.valid_from), _iso(u.valid_to)])
+                w.writerow(
+                    [
+                        u.unit_code,
+                        u.unit_name,
+                        u.level,
+                        u.parent_code,
+                        _iso(u.one_stop_since),
+                        _iso(u.valid_from),
+                        _iso(u.valid_to),
+                    ]
+                )
         with open(ref / "procedures.csv", "w", encoding="utf-8", newline="") as fh:
             w = csv.writer(fh)
-            w.writerow(["procedure_code", "procedure_name", "sector_code", "sector_name",
-                        "level", "statutory_days", "inter_agency"])
+            w.writerow(
+                [
+                    "procedure_code",
+                    "procedure_name",
+                    "sector_code",
+                    "sector_name",
+                    "level",
+                    "statutory_days",
+                    "inter_agency",
+                ]
+            )
             for p in sorted(self.p.procedures, key=lambda p: p.procedure_code):
-                w.writerow([p.procedure_code, p.procedure_name, p.sector_code, p.sector_name,
-                            p.level, p.statutory_days, "true" if p.inter_agency else "false"])
+                w.writerow(
+                    [
+                        p.procedure_code,
+                        p.procedure_name,
+                        p.sector_code,
+                        p.sector_name,
+                        p.level,
+                        p.statutory_days,
+                        "true" if p.inter_agency else "false",
+                    ]
+                )
 
         landing = data_dir / "landing"
         by_night: dict[date, list[str]] = {}
@@ -935,8 +1185,9 @@ class _Generator:
                         n_rows += len(rows)
                     arrived = late.get((code, night))
                     if arrived is not None:
-                        ts = datetime(arrived.year, arrived.month, arrived.day, 8, 30,
-                                      tzinfo=LOCAL_TZ).timestamp()
+                        ts = datetime(
+                            arrived.year, arrived.month, arrived.day, 8, 30, tzinfo=LOCAL_TZ
+                        ).timestamp()
                     else:
                         ts = (base + timedelta(seconds=37 * (i % 300))).timestamp()
                     name = f"{code}.csv"
@@ -945,7 +1196,7 @@ class _Generator:
                         try:
                             view = memoryview(data)
                             while view:
-                                view = view[os.write(fd, view):]
+                                view = view[os.write(fd, view) :]
                             os.utime(fd, (ts, ts))
                         finally:
                             os.close(fd)
@@ -975,7 +1226,11 @@ class _Generator:
             proc.procedure_name,
             proc.sector_name if st.sector_as_name else proc.sector_code,
             channel,
-            name, ident, phone, address, d.agency,
+            name,
+            ident,
+            phone,
+            address,
+            d.agency,
             fmt(d.received, d.rtime),
             fmt(due, None),
             resched if isinstance(resched, str) else fmt(resched, None),
@@ -1009,6 +1264,7 @@ def _date_formatter(st: _Style):
         if st.with_time and minutes is not None:
             s += f" {minutes // 60:02d}:{minutes % 60:02d}"
         return s
+
     return fmt
 
 
@@ -1026,8 +1282,13 @@ def _render(st: _Style, rows: list[list[str]]) -> bytes:
 # public API
 
 
-def generate_province(data_dir: str | os.PathLike[str], *, seed: int = 2009,
-                      profile: str = "hatinh", overwrite: bool = False) -> GenerationReport:
+def generate_province(
+    data_dir: str | os.PathLike[str],
+    *,
+    seed: int = 2009,
+    profile: str = "hatinh",
+    overwrite: bool = False,
+) -> GenerationReport:
     """Write reference data and nightly landing files for a profile (``hatinh`` or ``small``).
 
     Refuses to write into a data folder whose ``landing/`` already holds files unless
@@ -1057,23 +1318,36 @@ def generate_province(data_dir: str | os.PathLike[str], *, seed: int = 2009,
     n_files, n_rows = g.write(data_dir)
     g.planted.sort(key=lambda p: (p.report_date, p.unit_code, p.rule_id, p.dossier_code or ""))
     return GenerationReport(
-        profile=profile, seed=seed, data_dir=data_dir,
+        profile=profile,
+        seed=seed,
+        data_dir=data_dir,
         units_csv=data_dir / "reference" / "units.csv",
         procedures_csv=data_dir / "reference" / "procedures.csv",
         landing_dir=landing,
-        first_report_date=prof.start, last_report_date=prof.end,
-        n_units=len(prof.units), n_submitting_units=len(g.submitting),
+        first_report_date=prof.start,
+        last_report_date=prof.end,
+        n_units=len(prof.units),
+        n_submitting_units=len(g.submitting),
         n_procedures=len(prof.procedures),
         n_unit_nights=sum(len(_days(n, prof.end)) for n in g.first_night.values()),
-        n_files=n_files, n_rows=n_rows, n_dossiers=len(g.dossiers),
-        n_gap_rows=g.n_gap_rows, planted=g.planted, late_files=g.late_files,
-        expected=expected, seconds=time.perf_counter() - t0,
+        n_files=n_files,
+        n_rows=n_rows,
+        n_dossiers=len(g.dossiers),
+        n_gap_rows=g.n_gap_rows,
+        planted=g.planted,
+        late_files=g.late_files,
+        expected=expected,
+        seconds=time.perf_counter() - t0,
     )
 
 
-def write_night(data_dir: str | os.PathLike[str], report_date: date,
-                rows_by_unit: Mapping[str, Sequence[Mapping[str, object]]], *,
-                arrived_at: datetime | None = None) -> list[Path]:
+def write_night(
+    data_dir: str | os.PathLike[str],
+    report_date: date,
+    rows_by_unit: Mapping[str, Sequence[Mapping[str, object]]],
+    *,
+    arrived_at: datetime | None = None,
+) -> list[Path]:
     """Write (or overwrite, as a corrected re-send) one night's files in the plain format.
 
     ``rows_by_unit`` maps a unit code to its rows, each a mapping from contract column names
@@ -1088,9 +1362,14 @@ def write_night(data_dir: str | os.PathLike[str], report_date: date,
         w = csv.writer(buf, lineterminator="\r\n")
         w.writerow(EN_COLUMNS)
         for row in rows_by_unit[code]:
-            w.writerow(["" if row.get(c) is None else
-                        (row[c].isoformat() if isinstance(row[c], date) else str(row[c]))
-                        for c in EN_COLUMNS])
+            w.writerow(
+                [
+                    ""
+                    if row.get(c) is None
+                    else (row[c].isoformat() if isinstance(row[c], date) else str(row[c]))
+                    for c in EN_COLUMNS
+                ]
+            )
         path = folder / f"{code}.csv"
         path.write_bytes(buf.getvalue().encode("utf-8"))
         if arrived_at is not None:
@@ -1101,8 +1380,10 @@ def write_night(data_dir: str | os.PathLike[str], report_date: date,
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="Write motcua demo data (units, procedures, "
-                                 "nightly ledgers) into a data folder.")
+    ap = argparse.ArgumentParser(
+        description="Write motcua demo data (units, procedures, "
+        "nightly ledgers) into a data folder."
+    )
     ap.add_argument("--data-dir", default=os.environ.get("MOTCUA_DATA_DIR", "data"))
     ap.add_argument("--profile", default="hatinh", choices=("hatinh", "small"))
     ap.add_argument("--seed", type=int, default=2009)
@@ -1110,13 +1391,19 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     rep = generate_province(a.data_dir, seed=a.seed, profile=a.profile, overwrite=a.overwrite)
     e = rep.expected
-    print(f"{rep.profile}: {rep.n_files} files, {rep.n_rows} rows, {rep.n_dossiers} dossiers, "
-          f"{rep.n_units} units in {rep.seconds:.1f}s -> {rep.data_dir}")
-    print(f"cohort {e['period_start']}..{e['period_end']}: received {e['received']}, "
-          f"on time {e['returned_on_time']}, late {e['returned_late']}, "
-          f"in process {e['in_process']}")
-    print(f"gaps: {rep.missing_share:.2%} unit-nights missing, {rep.gap_row_share:.2%} rows "
-          f"with a planted gap, {len(rep.planted)} planted in all")
+    print(
+        f"{rep.profile}: {rep.n_files} files, {rep.n_rows} rows, {rep.n_dossiers} dossiers, "
+        f"{rep.n_units} units in {rep.seconds:.1f}s -> {rep.data_dir}"
+    )
+    print(
+        f"cohort {e['period_start']}..{e['period_end']}: received {e['received']}, "
+        f"on time {e['returned_on_time']}, late {e['returned_late']}, "
+        f"in process {e['in_process']}"
+    )
+    print(
+        f"gaps: {rep.missing_share:.2%} unit-nights missing, {rep.gap_row_share:.2%} rows "
+        f"with a planted gap, {len(rep.planted)} planted in all"
+    )
     return 0
 
 
