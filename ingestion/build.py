@@ -4,9 +4,7 @@
    schema ``raw`` (the published warehouse is then self-contained).
 2. :func:`run_dbt` runs ``dbt build`` (models and their tests) into the build file, in a
    separate process so that no DuckDB handle of dbt outlives the build.
-3. :func:`publish` checkpoints the build file and renames it atomically over
-   ``warehouse/motcua.duckdb``. Readers holding the old file keep reading it; new connections see
-   the new one. A run that fails before this step leaves the published file as it was.
+3. :mod:`ingestion.publish` then publishes the tested build file (atomic rename).
 """
 
 from __future__ import annotations
@@ -15,7 +13,6 @@ import datetime as dt
 import json
 import logging
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -126,47 +123,3 @@ def run_dbt(settings: Settings, report_date: dt.date, *args: str) -> None:
             f"{tail}"
         )
     log.info("dbt finished in %.1f s", time.monotonic() - started)
-
-
-def check_build(path: Path) -> None:
-    """Refuse to publish a build that lacks a public table."""
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        present = {
-            r[0]
-            for r in con.execute(
-                "select table_name from information_schema.tables where table_schema = 'marts'"
-            ).fetchall()
-        }
-    finally:
-        con.close()
-    missing = [t for t in REQUIRED_MARTS if t not in present]
-    if missing:
-        raise PipelineError(f"the build lacks marts tables {missing}: not published.")
-
-
-def publish(settings: Settings) -> Path:
-    """Atomically replace the published warehouse with the tested build file."""
-    build, target = settings.build_db, settings.warehouse_db
-    if not build.exists():
-        raise PipelineError(f"no build file at {build}: nothing to publish (did the build run?)")
-    con = duckdb.connect(str(build))
-    con.execute("checkpoint")
-    con.close()
-    if build.with_name(build.name + ".wal").exists():
-        raise PipelineError(f"{build} still has a write-ahead log after checkpoint: not published.")
-    check_build(build)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    versions = target.parent / "versions"
-    versions.mkdir(exist_ok=True)
-    if target.exists():
-        stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S%f")
-        shutil.copy2(target, versions / f"motcua-{stamp}.duckdb")
-        for old in sorted(versions.glob("motcua-*.duckdb"))[:-KEEP_VERSIONS]:
-            old.unlink()
-    # Same folder tree, same filesystem: the rename is atomic.
-    staged = target.with_name(f".{target.name}.incoming")
-    shutil.move(build, staged)
-    os.replace(staged, target)
-    log.info("published %s", target)
-    return target

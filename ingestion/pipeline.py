@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from . import build
+from . import build, publish
 from .config import Settings
 from .load import ingest
 
@@ -49,5 +49,5 @@ def step_build(report_date: dt.date, settings: Settings | None = None) -> dict:
 
 def step_publish(report_date: dt.date, settings: Settings | None = None) -> dict:
     settings = settings or Settings.from_env()
-    target = build.publish(settings)
+    target = publish.publish(settings)
     return {"warehouse": str(target), "report_date": report_date.isoformat()}
