@@ -10,12 +10,9 @@ unexpected value.
 
 from __future__ import annotations
 
-import csv
 import logging
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import date, timedelta
-from pathlib import Path
 
 import duckdb
 
@@ -26,13 +23,21 @@ from expectations.rules import (
     RESOLVED_STATUSES,
     RETURNED_STATUS,
 )
+from ingestion.calendar import (  # noqa: E402  (shared with the warehouse's dim_date)
+    OVERRIDES_SEED,
+    HolidayOverride,
+    public_holidays,
+    read_overrides,
+)
+
+__all__ = ["HolidayOverride", "read_overrides"]
 
 log = logging.getLogger(__name__)
 
-OVERRIDES_CSV = Path(__file__).with_name("holiday_overrides.csv")
-
-# The `holidays` package computes the lunar calendar for these years; dates outside are not
-# checked against the statutory time limit (R07 or R04 cover absurd dates).
+# Kept as names here for callers; the calendar itself lives in ingestion.calendar.
+OVERRIDES_CSV = OVERRIDES_SEED
+# Dates outside the calendar's span are not checked against the statutory time limit (R07 or
+# R04 cover absurd dates).
 CALENDAR_FIRST = date(1995, 1, 1)
 CALENDAR_LAST = date(2099, 12, 31)
 
@@ -41,33 +46,6 @@ FILES_TABLE = "_validation_files"
 INDEX_COLUMNS = ("file_id", "row_number")
 # Columns handed to GX besides the derived ones (readable in Data Docs, needed for findings).
 FRAME_COLUMNS = (*INDEX_COLUMNS, "unit_code", "dossier_code")
-
-
-@dataclass(frozen=True)
-class HolidayOverride:
-    day: date
-    is_working_day: bool
-    note: str
-
-
-def read_overrides(paths: Iterable[Path]) -> dict[date, HolidayOverride]:
-    """Read override CSVs (``date,is_working_day,note``; ``#`` lines are comments); later files
-    win over earlier ones."""
-    overrides: dict[date, HolidayOverride] = {}
-    for path in paths:
-        if not path.is_file():
-            continue
-        with path.open(encoding="utf-8", newline="") as fh:
-            lines = (line for line in fh if line.strip() and not line.lstrip().startswith("#"))
-            for rec in csv.DictReader(lines):
-                flag = (rec.get("is_working_day") or "").strip().lower()
-                if flag not in {"true", "false", "1", "0", "yes", "no"}:
-                    raise ValueError(f"{path}: is_working_day must be true or false, got {flag!r}")
-                day = date.fromisoformat(rec["date"].strip())
-                overrides[day] = HolidayOverride(
-                    day, flag in {"true", "1", "yes"}, (rec.get("note") or "").strip()
-                )
-    return overrides
 
 
 def select_files(
@@ -96,13 +74,11 @@ def build_calendar(
     """Create ``_calendar(d, is_working, wd_index)`` for ``first``..``last``: ``wd_index`` counts
     the working days up to and including ``d`` (weekends, Vietnamese public holidays from the
     ``holidays`` package and ``overrides`` applied)."""
-    import holidays
-
     first = max(first, CALENDAR_FIRST)
     last = min(last, CALENDAR_LAST)
     if last < first:
         first = last = CALENDAR_FIRST
-    public = holidays.country_holidays("VN", years=range(first.year, last.year + 1))
+    public = public_holidays(first, last)
     con.execute(
         "create or replace temp table _holidays as select unnest($days::date[]) as d",
         {"days": sorted(public)},

@@ -31,20 +31,10 @@ RAW_TABLES = (
     "submission_rows",
     "ref_units",
     "ref_procedures",
+    "ref_calendar",
     "findings",
     "validated_files",
 )
-REQUIRED_MARTS = (
-    "dim_unit",
-    "dim_procedure",
-    "fct_dossier",
-    "ind_cohort",
-    "rpt_bieu06",
-    "ind_adoption",
-    "dq_issues",
-    "dq_unit_scorecard",
-)
-KEEP_VERSIONS = 5
 
 
 def _remove_db(path: Path) -> None:

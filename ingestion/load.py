@@ -30,7 +30,7 @@ import pyarrow as pa
 from . import parse, pseudonym, store
 from .config import Settings
 from .readers import ALLOWED_EXTENSIONS, CsvSource, Source, TableSource, Unreadable, read_file
-from .reference import load_reference
+from .reference import load_calendar, load_reference
 
 log = logging.getLogger(__name__)
 
@@ -216,6 +216,7 @@ class Ingestor:
         con.execute("begin")
         try:
             load_reference(con, self.settings.reference_dir)
+            load_calendar(con, self.settings.data_dir)
             con.execute("commit")
         except Exception:
             con.execute("rollback")

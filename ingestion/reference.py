@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
+from . import calendar
 from .errors import PipelineError
 
 UNITS_COLUMNS = (
@@ -72,3 +74,23 @@ def load_reference(con: duckdb.DuckDBPyConnection, reference_dir: Path) -> None:
         where nullif(trim(procedure_code), '') is not null
         """
     )
+
+
+def load_calendar(con: duckdb.DuckDBPyConnection, data_dir: Path) -> None:
+    """Replace ref_calendar: every day of the calendar span, working or not, with its holiday."""
+    try:
+        overrides = calendar.read_overrides(calendar.override_paths(data_dir))
+    except (ValueError, KeyError) as exc:
+        raise PipelineError(f"holiday override table is invalid: {exc}") from exc
+    rows = calendar.calendar_rows(calendar.CALENDAR_FIRST, calendar.CALENDAR_LAST, overrides)
+    table = pa.table(
+        {
+            "calendar_date": pa.array([r[0] for r in rows], pa.date32()),
+            "is_working_day": pa.array([r[1] for r in rows], pa.bool_()),
+            "holiday_name": pa.array([r[2] for r in rows], pa.string()),
+        }
+    )
+    con.execute("delete from ref_calendar")
+    con.register("_calendar_rows", table)
+    con.execute("insert into ref_calendar select * from _calendar_rows")
+    con.unregister("_calendar_rows")

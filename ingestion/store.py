@@ -95,6 +95,12 @@ create table if not exists ref_procedures (
     inter_agency boolean
 );
 
+create table if not exists ref_calendar (
+    calendar_date date primary key,
+    is_working_day boolean not null,
+    holiday_name varchar
+);
+
 create table if not exists findings (
     rule_id varchar not null,
     severity varchar not null,
