@@ -8,7 +8,7 @@ STAMP := $(VENV)/.motcua-installed
 
 export MOTCUA_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: install demo test lint format bench-ingest clean
+.PHONY: install demo test lint format lock docs bench bench-ingest bench-validate bench-incremental clean
 
 install: $(STAMP)
 
@@ -34,6 +34,22 @@ lint: install
 format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# dbt docs site (and the Data Docs of the last validation) under $(MOTCUA_DATA_DIR)/docs/.
+docs: install
+	$(VENV)/bin/motcua docs
+
+# Benchmarks: each prints its figures, its last line is the ratio the issue targets.
+bench: bench-ingest bench-validate bench-incremental
+
+bench-ingest: install
+	$(PY) benchmarks/ingest.py
+
+bench-validate: install
+	$(PY) benchmarks/validate.py
+
+bench-incremental: install
+	$(PY) benchmarks/incremental.py
 
 # Regenerate the lock after changing pyproject.toml's dependencies.
 lock: install
