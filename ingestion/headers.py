@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Canonical contract columns and the headers units really write (contract, "Vietnamese header
 # also accepted"). Aliases are compared after `normalize_label`.
@@ -42,6 +43,7 @@ MIN_RECOGNISED_COLUMNS = 3
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
+@lru_cache(maxsize=65536)
 def normalize_label(text: str) -> str:
     """Lower-case ASCII form of a header or label: no diacritics (đ → d), single spaces.
 

@@ -19,8 +19,10 @@ import logging
 import os
 import re
 import shutil
+import threading
 import uuid
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,18 +31,45 @@ import pyarrow as pa
 
 from . import parse, pseudonym, store
 from .config import Settings
-from .readers import ALLOWED_EXTENSIONS, CsvSource, Source, TableSource, Unreadable, read_file
+from .readers import (
+    ALLOWED_EXTENSIONS,
+    CsvSource,
+    Source,
+    TableSource,
+    Unreadable,
+    python_csv_rows,
+    read_file,
+)
 from .reference import load_calendar, load_reference
 
 log = logging.getLogger(__name__)
 
 CHUNK_FILES = 2000
+_QUOTED_NEWLINES = "does not support null_padding in conjunction with quoted new lines"
 CHUNK_BYTES = 256 * 1024 * 1024
+FETCH_THREADS = 4
 _DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _UNIT_CODE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]*$")
 
-# Columns whose text may carry Vietnamese and is NFC-normalised in SQL.
-_FREE_TEXT = {"procedure_name", "sector", "handling_agency", "status", "channel", "notes"}
+# Columns whose text is parsed (dates, status and channel codes) through the chunk's lookup table.
+_PARSED = {
+    "channel",
+    "status",
+    "received_at",
+    "due_at",
+    "rescheduled_due_at",
+    "finished_at",
+    "returned_at",
+}
+
+
+def _cell(position: int) -> str:
+    """SQL for the trimmed text of staged cell ``c<position>``, NULL when empty."""
+    return _cell_expr(f"c{position}")
+
+
+def _cell_expr(expr: str) -> str:
+    return parse.trimmed_sql(expr)
 
 
 @dataclass
@@ -171,9 +200,14 @@ def _write_once(path: Path, data: bytes) -> None:
     if path.exists():
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     tmp.write_bytes(data)
     os.replace(tmp, path)
+
+
+def _quarantine_name(record: dict) -> str:
+    """``quarantine/<file_id>_<sha256[:12]>``: one folder per quarantined file."""
+    return f"{record['file_id']:08d}_{record['sha256'][:12]}"
 
 
 def _finding(rule_id: str, record: dict, reason: str) -> tuple:
@@ -213,6 +247,8 @@ class Ingestor:
 
     def run(self) -> IngestSummary:
         con = self.con
+        # This process holds the database's write lock: work copies left by a crashed run go.
+        shutil.rmtree(self.work_dir.parent, ignore_errors=True)
         con.execute("begin")
         try:
             load_reference(con, self.settings.reference_dir)
@@ -222,6 +258,7 @@ class Ingestor:
             con.execute("rollback")
             raise
         self.units = {r[0] for r in con.execute("select unit_code from ref_units").fetchall()}
+        self._repair_quarantine()
         known = {
             path: (size, mtime)
             for path, size, mtime in con.execute(
@@ -282,8 +319,12 @@ class Ingestor:
         next_id = self.con.execute(
             "select nextval('file_id_seq') from range(?)", [len(chunk)]
         ).fetchall()
-        for cand, (file_id,) in zip(chunk, next_id, strict=True):
-            record = self._examine(cand, file_id, sources, touched)
+        # Reading, hashing and archiving are I/O and hashlib (which releases the GIL): threads
+        # overlap them. At most CHUNK_BYTES of file content is held at once.
+        with ThreadPoolExecutor(max_workers=FETCH_THREADS) as pool:
+            fetched = list(pool.map(self._fetch, chunk))
+        for cand, (file_id,), got in zip(chunk, next_id, fetched, strict=True):
+            record = self._examine(cand, file_id, got, sources, touched)
             if record is not None:
                 records.append(record)
         staged = self._stage(records, sources)
@@ -293,9 +334,6 @@ class Ingestor:
             for r in records
             if r["status"] == "quarantined"
         ]
-        for record in records:
-            if record["status"] == "quarantined":
-                self._quarantine_copy(record)
         con = self.con
         with_rows = [r for r in records if r["status"] in ("loaded", "replaced")]
         con.register(
@@ -310,8 +348,11 @@ class Ingestor:
         )
         con.execute("begin")
         try:
+            lookup = self._lookup_sql(staged)
+            if lookup:
+                con.execute(lookup)
             for table, mapping in staged:
-                con.execute(self._insert_sql(table, mapping))
+                con.execute(self._insert_sql(table, mapping, lookup is not None))
             counts = dict(
                 con.execute(
                     "select file_id, count(*) from submission_rows where load_id = ? "
@@ -358,7 +399,13 @@ class Ingestor:
         finally:
             for table, _ in staged:
                 con.execute(f"drop table if exists {table}")
+            con.execute("drop table if exists _lookup")
             con.unregister("_chunk_files")
+        # After the commit: a crash before these copies is repaired by the next run's
+        # _repair_quarantine (the manifest is the truth; quarantine/ is its readable mirror).
+        for record in records:
+            if record["status"] == "quarantined":
+                self._quarantine_copy(record)
         for record in records:
             self.summary.files_new += 1
             status = record["status"]
@@ -372,10 +419,8 @@ class Ingestor:
                     "sha256"
                 ]
 
-    def _examine(
-        self, cand: Candidate, file_id: int, sources: dict[int, Source], touched: list
-    ) -> dict | None:
-        """Hash, archive and classify one candidate; read it if it is to be loaded."""
+    def _fetch(self, cand: Candidate) -> tuple[bytes, str, str, Path]:
+        """Read, hash and archive one candidate: (content, sha256, archive path rel/abs)."""
         link_outside = cand.path_error is not None and cand.path_error[1] in (
             "leaves_landing",
             "not_a_file",
@@ -386,16 +431,28 @@ class Ingestor:
         else:
             data = cand.abs_path.read_bytes()
         sha = _sha256(data)
-        if (cand.landing_path, sha) in self.known_hashes:
-            touched.append((cand.mtime_ns, cand.landing_path))  # same content, new mtime
-            return None
-        self.known_hashes.add((cand.landing_path, sha))
         if cand.path_error is None:
             archive_rel = f"archive/{cand.report_date}/{cand.unit_code}/{sha}.{cand.ext}"
         else:
             archive_rel = f"archive/_unparsed/{sha}.{cand.ext or 'bin'}"
         archive_abs = self.settings.data_dir / archive_rel
         _write_once(archive_abs, data)
+        return data, sha, archive_rel, archive_abs
+
+    def _examine(
+        self,
+        cand: Candidate,
+        file_id: int,
+        fetched: tuple[bytes, str, str, Path],
+        sources: dict[int, Source],
+        touched: list,
+    ) -> dict | None:
+        """Classify one archived candidate; read it if it is to be loaded."""
+        data, sha, archive_rel, archive_abs = fetched
+        if (cand.landing_path, sha) in self.known_hashes:
+            touched.append((cand.mtime_ns, cand.landing_path))  # same content, new mtime
+            return None
+        self.known_hashes.add((cand.landing_path, sha))
         record = {
             "file_id": file_id,
             "landing_path": cand.landing_path,
@@ -441,12 +498,28 @@ class Ingestor:
         record.update(status="quarantined", reason_code=rule, reason=f"{code}: {message}")
         return record
 
+    def _repair_quarantine(self) -> None:
+        """Write the quarantine copy of every quarantined file that lacks one (crash repair)."""
+        folder = self.settings.quarantine_dir
+        present = set(os.listdir(folder)) if folder.exists() else set()
+        columns = ("file_id", "landing_path", "unit_code", "report_date", "sha256")
+        columns += ("archive_path", "reason_code", "reason", "load_id")
+        for values in self.con.execute(
+            f"select {', '.join(columns)} from files where status = 'quarantined' order by file_id"
+        ).fetchall():
+            record = dict(zip(columns, values, strict=True))
+            if _quarantine_name(record) not in present:
+                log.warning("quarantine copy of %s was missing: written", record["landing_path"])
+                self._quarantine_copy(record)
+
     def _quarantine_copy(self, record: dict) -> None:
-        target = self.settings.quarantine_dir / f"{record['file_id']:08d}_{record['sha256'][:12]}"
-        target.mkdir(parents=True, exist_ok=True)
+        target = self.settings.quarantine_dir / _quarantine_name(record)
+        tmp = target.with_name("." + target.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True, exist_ok=True)
         source = self.settings.data_dir / record["archive_path"]
         name = Path(record["landing_path"]).name
-        shutil.copyfile(source, target / name)
+        shutil.copyfile(source, tmp / name)
         reason = {
             k: record[k]
             for k in (
@@ -460,7 +533,9 @@ class Ingestor:
             )
         }
         reason["report_date"] = str(record["report_date"]) if record["report_date"] else None
-        (target / "reason.json").write_text(json.dumps(reason, ensure_ascii=False, indent=2))
+        (tmp / "reason.json").write_text(json.dumps(reason, ensure_ascii=False, indent=2))
+        shutil.rmtree(target, ignore_errors=True)
+        os.replace(tmp, target)
 
     def _settle_replacements(self, records: list[dict]) -> None:
         """Within one chunk, only the last loaded file of a unit and date stays loaded."""
@@ -475,28 +550,62 @@ class Ingestor:
     # -- reading into temp tables ----------------------------------------------------------
 
     def _stage(self, records: list[dict], sources: dict[int, Source]) -> list[tuple[str, dict]]:
-        """Read every source into temp tables ``(_file_id, _ord, c0..cN)``; bad CSVs quarantined."""
+        """Read every source into temp tables ``(_file_id, c0..cN)``; bad CSVs quarantined.
+
+        Big CSVs of one layout are read by one DuckDB ``read_csv`` over all their files; small
+        CSVs (parsed by Python's csv module: DuckDB's cost per file outweighs their rows), XLSX
+        and JSON rows go in one Arrow table per column mapping.
+        """
         by_id = {r["file_id"]: r for r in records}
         staged: list[tuple[str, dict]] = []
         groups: dict[tuple, list[int]] = defaultdict(list)
+        tables: dict[int, TableSource] = {}
+
+        def python_read(file_id: int, source: CsvSource) -> None:
+            try:
+                rows = python_csv_rows(source)
+            except Unreadable as unreadable:
+                record = by_id[file_id]
+                self._quarantined(
+                    record, "R02_unreadable_file", unreadable.code, unreadable.message
+                )
+                return
+            tables[file_id] = TableSource(rows, source.mapping, source.format)
+
         for file_id, source in sources.items():
-            if isinstance(source, CsvSource):
+            if isinstance(source, TableSource):
+                tables[file_id] = source
+            elif source.text is not None:
+                python_read(file_id, source)
+            else:
                 groups[source.layout].append(file_id)
         for file_ids in groups.values():
             table = self._stage_csv_group(file_ids, sources)
             if table is not None:
                 staged.append((table, sources[file_ids[0]].mapping))
                 continue
-            for file_id in file_ids:  # one bad file spoilt the group: isolate it
+            for file_id in file_ids:  # one file spoilt the group: read each on its own
+                source = sources[file_id]
+                assert isinstance(source, CsvSource)
                 try:
                     table = self._stage_csv_group([file_id], sources, raise_errors=True)
-                    staged.append((table, sources[file_id].mapping))
+                    staged.append((table, source.mapping))
+                    continue
                 except duckdb.Error as exc:
-                    message = str(exc).splitlines()[0][:500]
-                    self._quarantined(by_id[file_id], "R02_unreadable_file", "csv_error", message)
-        for file_id, source in sources.items():
-            if isinstance(source, TableSource):
-                staged.append((self._stage_table(file_id, source), source.mapping))
+                    error = str(exc)
+                if _QUOTED_NEWLINES in error:
+                    # DuckDB's parallel reader cannot pad short rows once a quoted field holds a
+                    # line break (and its serial reader drops an unterminated last row without a
+                    # word): Python's strict csv module reads such a file instead.
+                    python_read(file_id, source)
+                    continue
+                message = error.splitlines()[0][:500]
+                self._quarantined(by_id[file_id], "R02_unreadable_file", "csv_error", message)
+        by_mapping: dict[tuple, list[int]] = defaultdict(list)
+        for file_id, source in tables.items():
+            by_mapping[tuple(sorted(source.mapping.items()))].append(file_id)
+        for file_ids in by_mapping.values():
+            staged.append((self._stage_tables(file_ids, tables), tables[file_ids[0]].mapping))
         return staged
 
     def _stage_csv_group(
@@ -531,18 +640,27 @@ class Ingestor:
             self.con.unregister("_paths")
         return table
 
-    def _stage_table(self, file_id: int, source: TableSource) -> str:
-        width = max([len(r) for r in source.rows] + [max(source.mapping, default=0) + 1])
-        columns = {
-            f"c{i}": [r[i] if i < len(r) else None for r in source.rows] for i in range(width)
-        }
+    def _stage_tables(self, file_ids: list[int], tables: dict[int, TableSource]) -> str:
+        """One temp table of the rows of several decoded files with the same column mapping."""
+        sources = [tables[i] for i in file_ids]
+        width = max(
+            [len(r) for source in sources for r in source.rows]
+            + [max(sources[0].mapping, default=0) + 1]
+        )
+        ids: list[int] = []
+        columns: list[list[str | None]] = [[] for _ in range(width)]
+        for file_id, source in zip(file_ids, sources, strict=True):
+            ids += [file_id] * len(source.rows)
+            for row in source.rows:
+                for i in range(width):
+                    columns[i].append(row[i] if i < len(row) else None)
         arrow = pa.table(
             {
-                "_file_id": pa.array([file_id] * len(source.rows), pa.int64()),
-                **{k: pa.array(v, pa.string()) for k, v in columns.items()},
+                "_file_id": pa.array(ids, pa.int64()),
+                **{f"c{i}": pa.array(values, pa.string()) for i, values in enumerate(columns)},
             }
         )
-        table = f"_stage_t{file_id}"
+        table = f"_stage_t{file_ids[0]}_{len(file_ids)}"
         self.con.register("_arrow", arrow)
         self.con.execute(f"create temp table {table} as select * from _arrow")
         self.con.unregister("_arrow")
@@ -550,27 +668,71 @@ class Ingestor:
 
     # -- SQL -------------------------------------------------------------------------------
 
-    def _insert_sql(self, table: str, mapping: dict[int, str]) -> str:
+    def _lookup_sql(self, staged: list[tuple[str, dict]]) -> str | None:
+        """One small table of the distinct date, status and channel texts of the chunk, parsed.
+
+        Ledgers repeat the same few hundred dates and a handful of labels millions of times:
+        parsing each distinct text once and joining is far cheaper than parsing every cell.
+        """
+        selects = []
+        for table, mapping in staged:
+            for position, column in mapping.items():
+                if column in _PARSED:
+                    selects.append(f"select distinct c{position} as cell from {table}")
+        if not selects:
+            return None
+        union = "\n union \n".join(selects)
+        return f"""
+        create or replace temp table _lookup as
+        select
+            raw,
+            {parse.date_sql("raw")} as date_value,
+            {parse.status_sql("raw")} as status_value,
+            {parse.channel_sql("raw")} as channel_value
+        from (select distinct {_cell_expr("cell")} as raw from ({union}))
+        where raw is not null
+        """
+
+    def _insert_sql(self, table: str, mapping: dict[int, str], with_lookup: bool) -> str:
         by_column = {column: position for position, column in mapping.items()}
 
         def text(column: str) -> str:
+            # Readers hand DuckDB NFC text already (see readers): trimming is all that is left.
             if column not in by_column:
                 return "cast(null as varchar)"
-            expr = f"nullif(trim(c{by_column[column]}), '')"
-            return f"nfc_normalize({expr})" if column in _FREE_TEXT else expr
+            return _cell(by_column[column])
 
-        contract = [c for c in by_column]
-        any_value = " or ".join(f"nullif(trim(c{by_column[c]}), '') is not null" for c in contract)
+        any_value = " or ".join(f"{_cell(p)} is not null" for p in by_column.values())
         applicant = pseudonym.hmac_sql(
             self.key, pseudonym.applicant_identity_sql(text("applicant_id"))
         )
+        parsed = [
+            ("channel_raw", "channel_value"),
+            ("status_raw", "status_value"),
+            ("received_at_raw", "date_value"),
+            ("due_at_raw", "date_value"),
+            ("rescheduled_due_at_raw", "date_value"),
+            ("finished_at_raw", "date_value"),
+            ("returned_at_raw", "date_value"),
+        ]
+        if with_lookup:
+            values = ",\n".join(f"l{i}.{value}" for i, (_, value) in enumerate(parsed))
+            joins = "\n".join(
+                f"left join _lookup l{i} on l{i}.raw = cells.{raw}"
+                for i, (raw, _) in enumerate(parsed)
+            )
+        else:
+            values = ",\n".join(
+                f"cast(null as {'date' if value == 'date_value' else 'tinyint'})"
+                for _, value in parsed
+            )
+            joins = ""
         return f"""
         insert into submission_rows
         with cells as (
             select
                 f.file_id,
-                cast(row_number() over (partition by s._file_id order by s.rowid) as integer)
-                    as row_number,
+                cast(s.rowid - firsts.first_rowid + 1 as integer) as row_number,
                 f.unit_code,
                 f.report_date,
                 {text("dossier_code")} as dossier_code,
@@ -589,22 +751,21 @@ class Ingestor:
                 {applicant} as applicant_key
             from {table} s
             join _chunk_files f on f.file_id = s._file_id
+            join (
+                select _file_id, min(rowid) as first_rowid from {table} group by _file_id
+            ) firsts on firsts._file_id = s._file_id
             where {any_value or "false"}
         )
         select
-            file_id, row_number, unit_code, report_date, '{self.load_id}',
+            cells.file_id, cells.row_number, cells.unit_code, cells.report_date,
+            '{self.load_id}',
             dossier_code, procedure_code, procedure_name, sector, channel_raw, handling_agency,
             received_at_raw, due_at_raw, rescheduled_due_at_raw, finished_at_raw,
             returned_at_raw, status_raw, notes,
-            {parse.channel_sql("channel_raw")},
-            {parse.status_sql("status_raw")},
-            {parse.date_sql("received_at_raw")},
-            {parse.date_sql("due_at_raw")},
-            {parse.date_sql("rescheduled_due_at_raw")},
-            {parse.date_sql("finished_at_raw")},
-            {parse.date_sql("returned_at_raw")},
+            {values},
             applicant_key
         from cells
+        {joins}
         """
 
     def _insert_manifest(self, records: list[dict]) -> None:

@@ -15,12 +15,14 @@ import json
 import math
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from .headers import is_recognisable, match_header, normalize_label
 
 ALLOWED_EXTENSIONS = ("csv", "xlsx", "json", "jsonl")
 HEADER_SEARCH_ROWS = 30  # title rows above the header that we look through
+SMALL_CSV_BYTES = 64 * 1024  # smaller CSVs are parsed in Python, batched (see load._stage)
 EXTRA_CSV_COLUMNS = 8  # tolerate trailing delimiters / unnamed extra cells
 TOTAL_LABELS = {"tong cong", "tong", "cong", "total", "totals", "grand total"}
 
@@ -44,6 +46,7 @@ class CsvSource:
     ncols: int
     mapping: dict[int, str]
     encoding: str
+    text: str | None = None  # the NFC text of a small file, parsed in Python (see load._stage)
 
     @property
     def layout(self) -> tuple:
@@ -87,20 +90,32 @@ def read_file(path: Path, data: bytes, ext: str, work_dir: Path) -> Source:
 
 def decode_text(data: bytes) -> tuple[str, str]:
     """Decode a text submission: UTF-8 (with or without BOM), else Windows-1258, NFC."""
+    text, encoding = _decode(data)
+    return unicodedata.normalize("NFC", text), encoding
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """The text as written (not normalised) and the encoding it was written in."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise Unreadable(
+            "bad_encoding",
+            "the file is UTF-16 text (e.g. Excel's 'Unicode Text'); the contract allows UTF-8 "
+            "or Windows-1258: save it as 'CSV UTF-8'",
+        )
     if b"\x00" in data:
         raise Unreadable("binary_content", "the file holds NUL bytes: it is not a text file")
     if data.startswith(b"\xef\xbb\xbf"):
         try:
-            return unicodedata.normalize("NFC", data[3:].decode("utf-8")), "utf-8-sig"
+            return data[3:].decode("utf-8"), "utf-8-sig"
         except UnicodeDecodeError as exc:
             raise Unreadable("bad_encoding", f"UTF-8 BOM but invalid UTF-8: {exc}") from exc
     try:
-        return unicodedata.normalize("NFC", data.decode("utf-8")), "utf-8"
+        return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
     try:
         # Windows-1258 writes Vietnamese with combining tone marks: NFC composes them.
-        return unicodedata.normalize("NFC", data.decode("cp1258")), "windows-1258"
+        return data.decode("cp1258"), "windows-1258"
     except UnicodeDecodeError as exc:
         raise Unreadable(
             "bad_encoding", f"the text is neither UTF-8 nor Windows-1258 ({exc})"
@@ -108,20 +123,10 @@ def decode_text(data: bytes) -> tuple[str, str]:
 
 
 def _find_csv_header(lines: list[str]) -> tuple[int, str, list[str], dict[int, str]]:
-    best: tuple[int, str, list[str], dict[int, str]] | None = None
     for index, line in enumerate(lines[:HEADER_SEARCH_ROWS]):
-        if not line.strip():
-            continue
-        for delimiter in (",", ";", "\t"):
-            try:
-                cells = next(csv.reader([line], delimiter=delimiter))
-            except (csv.Error, StopIteration):
-                continue
-            mapping = match_header(cells)
-            if is_recognisable(mapping) and (best is None or len(mapping) > len(best[3])):
-                best = (index, delimiter, cells, mapping)
-        if best is not None:
-            return best
+        found = _header_in_line(line)
+        if found is not None:
+            return (index, *found)
     raise Unreadable(
         "no_header",
         "no recognisable header (need dossier_code / 'Mã hồ sơ' and at least "
@@ -129,30 +134,95 @@ def _find_csv_header(lines: list[str]) -> tuple[int, str, list[str], dict[int, s
     )
 
 
+@lru_cache(maxsize=4096)
+def _header_in_line(line: str) -> tuple[str, list[str], dict[int, str]] | None:
+    """The delimiter, cells and column mapping of a header line (units send the same header
+    night after night: each distinct line is examined once a process)."""
+    best = None
+    if not line.strip():
+        return None
+    for delimiter in (",", ";", "\t"):
+        try:
+            cells = next(csv.reader([line], delimiter=delimiter))
+        except (csv.Error, StopIteration):
+            continue
+        mapping = match_header(cells)
+        if is_recognisable(mapping) and (best is None or len(mapping) > len(best[2])):
+            best = (delimiter, cells, mapping)
+    return best
+
+
 def _read_csv(path: Path, data: bytes, work_dir: Path) -> CsvSource:
-    text, encoding = decode_text(data)
-    lines = text.split("\n", HEADER_SEARCH_ROWS)
-    index, delimiter, cells, mapping = _find_csv_header([ln.rstrip("\r") for ln in lines])
+    raw, encoding = _decode(data)
+    lines = raw.split("\n", HEADER_SEARCH_ROWS)[:HEADER_SEARCH_ROWS]
+    lines = [unicodedata.normalize("NFC", ln).rstrip("\r") for ln in lines]
+    try:
+        index, delimiter, cells, mapping = _find_csv_header(lines)
+    except Unreadable as exc:
+        if encoding == "windows-1258":
+            exc.message += _encoding_hint(data)
+        raise
     read_path = path
-    original = data[3:] if encoding == "utf-8-sig" else data
-    if encoding not in ("utf-8", "utf-8-sig") or not _same_text(text, original):
-        # DuckDB reads UTF-8 only: hand it a normalised UTF-8 copy (the archive keeps the original).
+    small = len(data) <= SMALL_CSV_BYTES
+    as_is = small or (
+        encoding in ("utf-8", "utf-8-sig")
+        and (data.isascii() or unicodedata.is_normalized("NFC", raw))
+    )
+    if not as_is:
+        # DuckDB reads UTF-8 only, and every text the loader keeps is NFC: hand it a normalised
+        # UTF-8 copy (the archive keeps the original bytes).
         work_dir.mkdir(parents=True, exist_ok=True)
         read_path = work_dir / (path.stem + ".utf8.csv")
-        read_path.write_text(text, encoding="utf-8")
+        read_path.write_text(unicodedata.normalize("NFC", raw), encoding="utf-8")
     return CsvSource(
         path=read_path,
         delimiter=delimiter,
         skip=index + 1,
         ncols=len(cells) + EXTRA_CSV_COLUMNS,
-        mapping=mapping,
+        mapping=dict(mapping),
         encoding=encoding,
+        text=unicodedata.normalize("NFC", raw) if small else None,
     )
 
 
-def _same_text(text: str, original: bytes) -> bool:
-    """True when DuckDB reading the original bytes sees the same (already NFC) text."""
-    return original.isascii() or text.encode("utf-8") == original
+def _encoding_hint(data: bytes) -> str:
+    """For the reason of an unreadable non-UTF-8 file: the encoding it most likely is in."""
+    try:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data[:65536]).best()
+    except Exception:  # a hint only: never let it turn a reason into a crash
+        return ""
+    if best is None or best.encoding in ("cp1258", "utf_8", "ascii"):
+        return " (read as Windows-1258)"
+    return f" (read as Windows-1258; the text looks like {best.encoding})"
+
+
+def python_csv_rows(source: CsvSource) -> list[list[str | None]]:
+    """The data rows of a CSV read by Python's strict csv module (DuckDB's fallback)."""
+    text = source.text
+    if text is None:
+        text = source.path.read_text(encoding="utf-8-sig")
+    position = 0
+    for _ in range(source.skip):
+        position = text.find("\n", position) + 1
+        if position == 0:
+            return []
+    try:
+        records = list(
+            csv.reader(
+                io.StringIO(text[position:], newline=""), delimiter=source.delimiter, strict=True
+            )
+        )
+    except csv.Error as exc:
+        raise Unreadable("csv_error", f"malformed CSV: {exc}") from exc
+    rows = [[_csv_cell(c) for c in r] for r in records]
+    return [r for r in rows if any(r)]
+
+
+def _csv_cell(text: str) -> str | None:
+    """A CSV cell as the DuckDB path keeps it (see parse.trimmed_sql): NFC, spaces trimmed."""
+    return unicodedata.normalize("NFC", text).strip(" ") or None
 
 
 # --- cells from Python readers ---------------------------------------------------------------
@@ -194,10 +264,17 @@ def _table_from_grid(grid: list[list[object]], fmt: str) -> TableSource:
     if header_index is None:
         raise Unreadable("no_header", "no recognisable header row in the first 30 rows")
     code_position = next(p for p, c in mapping.items() if c == "dossier_code")
+    # A date typed into a General-format cell reaches us as its Excel serial number: in a
+    # column whose header names a date, a serial of a plausible date is that date.
+    serial_positions = (
+        {p for p, c in mapping.items() if c in DATE_COLUMNS} if fmt == "xlsx" else set()
+    )
     rows: list[list[str | None]] = []
     ignored: list[str] = []
     for row in grid[header_index + 1 :]:
-        cells = [cell_text(v) for v in row]
+        cells = [
+            cell_text(_excel_serial(v) if p in serial_positions else v) for p, v in enumerate(row)
+        ]
         if not any(cells):
             continue
         if _is_totals_row(cells, code_position):
@@ -205,6 +282,20 @@ def _table_from_grid(grid: list[list[object]], fmt: str) -> TableSource:
             continue
         rows.append(cells)
     return TableSource(rows=rows, mapping=mapping, format=fmt, ignored_rows=ignored)
+
+
+DATE_COLUMNS = {"received_at", "due_at", "rescheduled_due_at", "finished_at", "returned_at"}
+_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+_SERIAL_RANGE = (32874.0, 73416.0)  # 1990-01-01 .. 2100-12-31
+
+
+def _excel_serial(value: object) -> object:
+    """An Excel date serial (days since 1899-12-30, time as the fraction) as a datetime; any
+    other value unchanged."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if _SERIAL_RANGE[0] <= value < _SERIAL_RANGE[1]:
+            return _EXCEL_EPOCH + dt.timedelta(seconds=round(float(value) * 86400))
+    return value
 
 
 def _is_totals_row(cells: list[str | None], code_position: int) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
@@ -82,15 +83,21 @@ def load_calendar(con: duckdb.DuckDBPyConnection, data_dir: Path) -> None:
         overrides = calendar.read_overrides(calendar.override_paths(data_dir))
     except (ValueError, KeyError) as exc:
         raise PipelineError(f"holiday override table is invalid: {exc}") from exc
-    rows = calendar.calendar_rows(calendar.CALENDAR_FIRST, calendar.CALENDAR_LAST, overrides)
-    table = pa.table(
+    table = _calendar_table(tuple(sorted(overrides.items())))
+    con.execute("delete from ref_calendar")
+    con.register("_calendar_rows", table)
+    con.execute("insert into ref_calendar select * from _calendar_rows")
+    con.unregister("_calendar_rows")
+
+
+@lru_cache(maxsize=4)
+def _calendar_table(overrides: tuple) -> pa.Table:
+    """The calendar as an Arrow table, computed once a process for the same overrides."""
+    rows = calendar.calendar_rows(calendar.CALENDAR_FIRST, calendar.CALENDAR_LAST, dict(overrides))
+    return pa.table(
         {
             "calendar_date": pa.array([r[0] for r in rows], pa.date32()),
             "is_working_day": pa.array([r[1] for r in rows], pa.bool_()),
             "holiday_name": pa.array([r[2] for r in rows], pa.string()),
         }
     )
-    con.execute("delete from ref_calendar")
-    con.register("_calendar_rows", table)
-    con.execute("insert into ref_calendar select * from _calendar_rows")
-    con.unregister("_calendar_rows")

@@ -72,7 +72,7 @@ def write_xlsx(
     wb.save(path)
 
 
-def write_json(path: Path, records: list[dict], *, lines: bool = False) -> None:
+def write_json(path: Path, records: list[dict] | dict, *, lines: bool = False) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if lines:
         path.write_text(

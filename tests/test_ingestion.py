@@ -83,6 +83,17 @@ def settings(tmp_path, monkeypatch):
     return Settings(tmp_path)
 
 
+@pytest.fixture(params=["duckdb", "python"])
+def csv_reader(request, monkeypatch):
+    """Run a test through both CSV paths: DuckDB's read_csv (big files) and Python's csv
+    module (small files, batched)."""
+    import ingestion.readers
+
+    limit = 0 if request.param == "duckdb" else ingestion.readers.SMALL_CSV_BYTES
+    monkeypatch.setattr(ingestion.readers, "SMALL_CSV_BYTES", limit)
+    return request.param
+
+
 def query(settings, sql, params=None):
     con = duckdb.connect(str(settings.ingest_db), read_only=True)
     try:
@@ -101,7 +112,7 @@ def dossiers(settings, unit=None):
     return sorted(query(settings, sql + " order by 1"))
 
 
-def test_every_contract_format_loads(settings):
+def test_every_contract_format_loads(settings, csv_reader):
     d = settings.data_dir
     landing(d, "2009-01-05", "44501.csv").write_text(
         csv_text(EN_HEADER, [row("A1"), row("A2", "05/01/2009", "06/01/2009", "Đang xử lý")]),
@@ -211,7 +222,7 @@ def test_personal_data_never_reaches_the_database(settings):
     assert query(settings, "select applicant_key from submission_rows") == [(expected,)]
 
 
-def test_resend_replaces_rows_and_both_stay_archived(settings):
+def test_resend_replaces_rows_and_both_stay_archived(settings, csv_reader):
     path = landing(settings.data_dir, "2009-01-05", "44501.csv")
     path.write_text(csv_text(EN_HEADER, [row("R1", status="4"), row("R2")]))
     ingest(settings)
@@ -282,6 +293,12 @@ def test_header_only_file_is_a_submission_with_no_rows(settings):
         ("2009-01-05/44501.csv", b"a,b,c\n1,2,3\n", "R02_unreadable_file", "no_header"),
         ("2009-01-05/44501.csv", b"\x00\x01\x02binary", "R02_unreadable_file", "binary_content"),
         (
+            "2009-01-05/44501.csv",
+            "dossier_code\tstatus\tsector\n".encode("utf-16"),
+            "R02_unreadable_file",
+            "bad_encoding",
+        ),
+        (
             "2009-01-05/44501.xlsx",
             b"PK\x03\x04 not really a zip",
             "R02_unreadable_file",
@@ -296,7 +313,9 @@ def test_header_only_file_is_a_submission_with_no_rows(settings):
         ),
     ],
 )
-def test_unreadable_files_are_quarantined_with_reason(settings, relative, content, rule, code):
+def test_unreadable_files_are_quarantined_with_reason(
+    settings, csv_reader, relative, content, rule, code
+):
     path = settings.data_dir / "landing" / relative
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(content)
@@ -328,3 +347,91 @@ def test_link_leaving_landing_is_quarantined_unread(settings, tmp_path_factory):
     assert summary.quarantined == 1
     assert query(settings, "select reason from files")[0][0].startswith("leaves_landing:")
     assert query(settings, "select count(*) from submission_rows") == [(0,)]
+
+
+def test_file_manifest_mart_tells_what_happened_to_each_file(settings, tmp_path):
+    """marts.ops_file_manifest: "did unit X send its file on date D, and what happened to it"."""
+    from ingestion.build import prepare_build
+
+    from .dbt_fixtures import run_dbt
+
+    def arrive(path, when):
+        stamp = int(dt.datetime.fromisoformat(when).timestamp()) * 10**9
+        os.utime(path, ns=(stamp, stamp))
+
+    d = settings.data_dir
+    sent = landing(d, "2009-01-05", "44501.csv")
+    sent.write_text(csv_text(EN_HEADER, [row("M1"), row("M2")]))
+    arrive(sent, "2009-01-05 20:00:00")
+    unknown = landing(d, "2009-01-05", "99999.csv")
+    unknown.write_text(csv_text(EN_HEADER, [row("U1")]))
+    arrive(unknown, "2009-01-05 21:00:00")
+    ingest(settings, dt.date(2009, 1, 5))
+    sent.write_text(csv_text(EN_HEADER, [row("M1", status="9", finished="2009-01-05")]))
+    arrive(sent, "2009-01-07 08:00:00")  # a corrected re-send, two days late
+    ingest(settings, dt.date(2009, 1, 7))
+
+    prepare_build(settings, dt.date(2009, 1, 7))
+    result = run_dbt(
+        settings.build_db,
+        tmp_path / "dbt",
+        "build",
+        "--select",
+        "+ops_file_manifest",
+        "--vars",
+        '{report_date: "2009-01-07"}',
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+    con = duckdb.connect(str(settings.build_db), read_only=True)
+    try:
+        got = con.execute(
+            "select file_id, landing_path, unit_code, unit_name, report_date, file_status, "
+            "is_current, replaced_by_file_id, rows_read, reason_code, arrival_delay_days, "
+            "quarantine_path from marts.ops_file_manifest order by file_id"
+        ).fetchall()
+    finally:
+        con.close()
+    first, bad, resend = (r[0] for r in got)
+    quarantine_folder = got[1][-1]
+    assert got == [
+        (first, "2009-01-05/44501.csv", "44501", "Xã Thạch Hạ", dt.date(2009, 1, 5),
+         "replaced", False, resend, 2, None, 0, None),
+        (bad, "2009-01-05/99999.csv", "99999", None, dt.date(2009, 1, 5),
+         "quarantined", False, None, 0, "R05_unknown_reference", 0, quarantine_folder),
+        (resend, "2009-01-05/44501.csv", "44501", "Xã Thạch Hạ", dt.date(2009, 1, 5),
+         "loaded", True, None, 1, None, 2, None),
+    ]  # fmt: skip
+    assert json.loads((d / quarantine_folder / "reason.json").read_text())["file_id"] == bad
+
+
+def test_xlsx_date_serials_empty_columns_and_wrapped_json(settings):
+    """Dates typed into General-format cells (Excel serials) in a date column are dates; an
+    empty column between the data and a totals row change nothing; JSON may wrap its array."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["SỔ THEO DÕI HỒ SƠ"])
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=6)
+    ws.append(["Mã hồ sơ", None, "Mã TTHC", "Lĩnh vực", "Ngày tiếp nhận", "Hẹn trả kết quả"])
+    ws.append(["XS1", None, "TP01", "TP", 39818, 39819.5])  # 2009-01-05, 2009-01-06 12:00
+    ws.append(["XS2", None, "TP01", "TP", 2009, "06/01/2009"])  # 2009 is no date: kept, R04
+    ws.append([None, None, None, None, None, None])
+    ws.append(["Tổng cộng", None, None, None, 2, None])
+    path = landing(settings.data_dir, "2009-01-05", "44501.xlsx")
+    wb.save(path)
+    write_json(
+        landing(settings.data_dir, "2009-01-05", "44502.json"),
+        {"data": [dict(zip(EN_HEADER, row("J1"), strict=True))]},
+    )
+    summary = ingest(settings)
+    assert (summary.loaded, summary.rows_loaded) == (2, 3)
+    assert query(
+        settings,
+        "select dossier_code, received_at_raw, received_date, due_at_raw, due_date "
+        "from submission_rows order by dossier_code",
+    ) == [
+        ("J1", "2009-01-05", dt.date(2009, 1, 5), "2009-01-06", dt.date(2009, 1, 6)),
+        ("XS1", "2009-01-05", dt.date(2009, 1, 5), "2009-01-06 12:00:00", dt.date(2009, 1, 6)),
+        ("XS2", "2009", None, "06/01/2009", dt.date(2009, 1, 6)),
+    ]
