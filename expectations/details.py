@@ -28,7 +28,7 @@ DATE_COLUMNS = {
 
 
 def vi_date(d: date) -> str:
-    return d.strftime("%d/%m/%Y")
+    return f"{d.day:02d}/{d.month:02d}/{d.year:04d}"  # strftime is 5x slower
 
 
 def en_date(d: date) -> str:

@@ -128,7 +128,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
 
 @dataclass(frozen=True)
 class Check:
-    """One expectation of the GX suite: a derived column that must be empty (``null``) or, for
+    """One expectation of a GX suite: a derived column that must be empty (``null``) or, for
     R09, a number of working days within the rule's tolerance (``between``)."""
 
     rule: Rule
@@ -136,6 +136,11 @@ class Check:
     column: str
     description_en: str
     kind: Literal["null", "between"] = "null"
+    severity_override: Severity | None = None  # e.g. R05 on a file name: blocking, not error
+
+    @property
+    def severity(self) -> Severity:
+        return self.severity_override or self.rule.severity
 
 
 CHECKS: tuple[Check, ...] = (
@@ -195,4 +200,24 @@ CHECKS: tuple[Check, ...] = (
         kind="between",
     ),
     Check(R10, "late_or_overdue", "r10_late_or_overdue", "not late without a rescheduled date"),
+)
+
+
+# The file-level suite (``motcua_files``): one row per manifest row of the files taken in by the
+# run. Ingestion quarantines these files and writes their findings; the suite puts them in the
+# same Data Docs report as the row-level gaps.
+FILE_CHECKS: tuple[Check, ...] = (
+    Check(
+        R02,
+        "unreadable_file",
+        "r02_unreadable_file",
+        "file readable: allowed name, folder and extension, encoding, format, header",
+    ),
+    Check(
+        R05,
+        "unknown_unit",
+        "r05_unknown_unit",
+        "unit code of the file name in the unit registry",
+        severity_override=R05.unknown_unit_severity,
+    ),
 )

@@ -1,18 +1,23 @@
-"""expectations.validate: every per-row rule R03–R10 fires on its case and stays silent on its
-near miss; findings are exact, idempotent, and Data Docs are written under docs/gx."""
+"""expectations.validate: every rule R02–R10 fires on its case and stays silent on its near miss
+(R02/R05 of quarantined files in the file-level suite, the rest per row); findings are exact,
+idempotent, and Data Docs are written under docs/gx, viewable offline."""
 
 from __future__ import annotations
 
+import logging
+import re
 import subprocess
 import sys
 from collections import Counter
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 
 from expectations import validate_new_files
+from expectations.datadocs import rewrite_html
 from expectations.derive import OVERRIDES_CSV, read_overrides
-from expectations.rules import R09, RULES
+from expectations.rules import R02, R05, R09, RULES
 from ingestion.config import REPO_ROOT, Settings
 from ingestion.store import connect
 
@@ -69,24 +74,34 @@ def _raw_and_parsed(value):
     return str(value), int(value)
 
 
-def insert_file(con, file_id, unit, report_date, status="loaded"):
+def insert_file(
+    con, file_id, unit, report_date, status="loaded", reason_code=None, reason=None, path=None
+):
     con.execute(
         """
         insert into files (file_id, landing_path, unit_code, report_date, ext, sha256,
-            size_bytes, archive_path, arrived_at, load_id, rows_read, status)
-        values (?, ?, ?, ?, 'csv', ?, 100, ?, ?, 'load-1', 0, ?)
+            size_bytes, archive_path, arrived_at, load_id, rows_read, status, reason_code,
+            reason)
+        values (?, ?, ?, ?, 'csv', ?, 100, ?, ?, 'load-1', 0, ?, ?, ?)
         """,
         [
             file_id,
-            f"{report_date}/{unit}.csv",
+            path or f"{report_date}/{unit}.csv",
             unit,
             report_date,
             f"{file_id:064x}",
             f"archive/{report_date}/{unit}/{file_id:064x}.csv",
             datetime(2009, 2, 13),
             status,
+            reason_code,
+            reason,
         ],
     )
+    if status == "quarantined":  # ingestion writes the finding of a quarantined file
+        con.execute(
+            "insert into findings values (?, 'blocking', ?, null, ?, ?, null, ?, ?)",
+            [reason_code, file_id, unit, report_date, f"Tệp {file_id}", f"File {file_id}"],
+        )
 
 
 def insert_row(con, file_id, row_number, unit, report_date, dossier, **changes):
@@ -121,6 +136,7 @@ EXPECTED_FILE_1 = [
     ("R03_missing_required", "HS-R03-SECTOR"),
     ("R03_missing_required", "HS-R03-DUE"),
     ("R04_invalid_value", "HS-R04"),
+    ("R04_invalid_value", "HS-R04-STATUS"),
     ("R05_unknown_reference", "HS-R05-PROC"),
     ("R05_unknown_reference", "HS-R05-SECTOR"),
     ("R06_duplicate_dossier", "HS-R06"),
@@ -151,9 +167,16 @@ def populate(con) -> None:
     )
     insert_file(con, 1, "443", REPORT_1)
     insert_file(con, 2, "446", REPORT_2)
-    insert_file(con, 3, "447", REPORT_1, status="quarantined")
+    # R02: an unreadable file (quarantined by ingestion, no rows); one whose path gives no
+    # report date is checked by the first run whatever its date. R05: a file named after a unit
+    # the registry does not know. Near misses: the loaded and the replaced files.
+    insert_file(con, 3, "447", REPORT_1, "quarantined", R02.id, "no_header: no header row")
     insert_file(con, 4, "446", D("2009-02-09"), status="replaced")
     insert_file(con, 5, "443", REPORT_5)
+    insert_file(con, 6, "449", REPORT_2, "quarantined", R05.id, "unknown_unit: '449'")
+    insert_file(
+        con, 7, None, None, "quarantined", R02.id, "bad_path: not <date>/<unit>", "x/443.csv"
+    )
 
     n = iter(range(1, 1000))
 
@@ -168,6 +191,8 @@ def populate(con) -> None:
     # R04: a date that cannot be read; near miss: a readable rescheduled date.
     row("HS-R04", due=("31/02/2009", None))
     row("HS-OK-RESCHEDULED", rescheduled=D("2009-02-09"))
+    # R04 on a status label ingestion could not map (present but not understood).
+    row("HS-R04-STATUS", status=("Chờ lãnh đạo ký", None))
     # R05: unknown procedure, unknown sector; near misses: sector name in another case and
     # spacing, sector given by its code.
     row("HS-R05-PROC", procedure_code="9.999999")
@@ -233,6 +258,7 @@ def populate(con) -> None:
     # R09 (5 working days): exact is the clean row; N+1 is tolerated; N+3 and N-2 are not.
     # Tết 2009: received Friday 23/01, 26–30/01 off, so the 5th working day is 06/02.
     row("HS-OK-R09-PLUS1", due=D("2009-02-10"))
+    row("HS-OK-R09-MINUS1", due=D("2009-02-06"), finished=D("2009-02-05"), returned=D("2009-02-06"))
     row("HS-R09-PLUS3", due=D("2009-02-12"))
     row("HS-R09-MINUS2", due=D("2009-02-05"), finished=D("2009-02-04"), returned=D("2009-02-05"))
     row(
@@ -260,6 +286,7 @@ def populate(con) -> None:
         rescheduled=D("2009-02-11"),
     )
     row("HS-R10-OVERDUE", status="4", finished=None, returned=None)
+    row("HS-OK-R10-ON-DUE", finished=D("2009-02-09"), returned=D("2009-02-09"))
     row(
         "HS-OK-R10-OVERDUE-APOLOGY",
         status="4",
@@ -327,30 +354,51 @@ def test_exact_findings(run):
             ("R03_missing_required", "446", REPORT_2, None),  # row 3: no dossier code, channel
             ("R03_missing_required", "443", REPORT_5, "HS-DUP-NOSECTOR"),
             ("R06_duplicate_dossier", "443", REPORT_5, "HS-DUP-NOSECTOR"),
+            # ingestion's findings of the quarantined files, not written a second time
+            ("R02_unreadable_file", "447", REPORT_1, None),
+            ("R05_unknown_reference", "449", REPORT_2, None),
+            ("R02_unreadable_file", None, None, None),
         ]
     )
     assert got == expected
 
 
 def test_severities_come_from_the_registry(run):
-    for rule_id, severity, *_ in run["findings"]:
-        assert severity == RULES[rule_id].severity
+    for rule_id, severity, _file, row_number, *_ in run["findings"]:
+        if row_number is None:  # a quarantined file: blocking, R05 included (unknown unit)
+            assert severity == "blocking" == R02.severity == R05.unknown_unit_severity
+        else:
+            assert severity == RULES[rule_id].severity
     assert {f[1] for f in run["findings"] if f[0].startswith(("R09", "R10"))} == {"warning"}
 
 
 def test_files_selected_by_status_and_report_date(run):
+    # rows: the loaded files only; the file-level suite: every file taken in up to the date,
+    # quarantined ones (no rows) and one without a readable report date included
     assert run["first"].file_ids == (1,)
-    assert run["after_first"] == [(1,)]
+    assert run["first"].checked_file_ids == (1, 3, 4, 7)
+    assert run["after_first"] == [(1,), (3,), (4,), (7,)]
     assert run["second"].file_ids == (2, 5)
-    assert run["validated"] == [(1,), (2,), (5,)]
-    assert run["first"].rows == 34
+    assert run["second"].checked_file_ids == (2, 5, 6)
+    assert run["validated"] == [(i,) for i in range(1, 8)]
+    assert run["first"].rows == 37
     assert run["second"].rows == 6
     assert run["first"].findings_by_rule["R07_date_order"] == 4
 
 
+def test_quarantined_files_fail_the_file_suite_without_new_findings(run):
+    # R02 and R05 (unknown unit) reach the report through the file-level suite; their
+    # findings stay ingestion's, one per file (test_exact_findings counts them exactly)
+    assert run["first"].quarantined_by_rule == {"R02_unreadable_file": 2}
+    assert run["second"].quarantined_by_rule == {"R05_unknown_reference": 1}
+    assert "R02_unreadable_file" not in run["first"].findings_by_rule
+    assert run["third"].quarantined_by_rule == {}
+
+
 def test_idempotent(run):
     assert run["third"].files == 0 and run["third"].findings == 0
-    assert run["first"].findings + run["second"].findings == len(run["findings"])
+    ingestion = 3  # the findings of the 3 quarantined files, written by ingestion
+    assert run["first"].findings + run["second"].findings + ingestion == len(run["findings"])
 
 
 def test_details_are_readable(run):
@@ -376,7 +424,66 @@ def test_data_docs_written_under_docs_gx(run):
     index = run["settings"].docs_dir / "gx" / "index.html"
     assert index.is_file()
     assert run["second"].data_docs_index == index
-    assert list((run["settings"].docs_dir / "gx" / "validations").rglob("*.html"))
+    pages = run["settings"].docs_dir / "gx" / "validations"
+    assert list((pages / "motcua_submission").rglob("*.html"))
+    files_pages = list((pages / "motcua_files").rglob("*.html"))
+    assert len(files_pages) == 2  # one per run
+    text = "\n".join(p.read_text(encoding="utf-8") for p in files_pages)
+    assert "R02_unreadable_file" in text and "R05_unknown_reference" in text
+
+
+def assert_offline(site: Path) -> int:
+    """Every page of a Data Docs site loads its scripts and stylesheets from local files that
+    exist; returns the number of pages checked."""
+    pages = [p for p in site.rglob("*.html") if "vendor" not in p.parts]
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert not re.findall(r"<(?:script|link)\b[^>]*(?:src|href)=[\"']?(?:https?:)?//", html), (
+            page
+        )
+        local = re.findall(r"<script\b[^>]*\bsrc=\"([^\"]+)\"", html) + re.findall(
+            r"<link\b[^>]*rel=\"stylesheet\"[^>]*href=\"([^\"]+)\"", html
+        )
+        assert len(local) >= 4, page  # jQuery, Bootstrap CSS and JS, Font Awesome, table
+        for ref in local:
+            assert (page.parent / ref).is_file(), (page, ref)
+    return len(pages)
+
+
+def test_data_docs_open_offline(run):
+    site = run["settings"].docs_dir / "gx"
+    assert assert_offline(site) >= 5  # index, 2 suites, 2 + 2 validation pages
+    css = (site / "vendor" / "font-awesome" / "css" / "all.min.css").read_text()
+    assert "../webfonts/fa-solid-900.woff2" in css
+    assert (site / "vendor" / "font-awesome" / "webfonts" / "fa-solid-900.woff2").is_file()
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert '<script src="vendor/motcua-table.js"></script>' in index
+    assert ".bootstrapTable(" in index
+
+
+def test_rewrite_html_maps_and_drops_cdn_tags():
+    html = (
+        '<link rel="stylesheet" href="https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/'
+        'bootstrap.min.css"/><script src="https://cdnjs.cloudflare.com/ajax/libs/popper.js/'
+        '1.12.9/umd/popper.min.js" integrity="sha384-x" crossorigin="anonymous"></script>'
+        '<script src="https://code.jquery.com/jquery-3.7.1.min.js"></script>'
+        '<script src="https://cdn.jsdelivr.net/npm/vega@5"></script>'
+        '<script src="https://example.org/new-lib.js"></script>'
+        '<a href="https://greatexpectations.io">GX</a>'
+    )
+    assert rewrite_html(html, "../vendor") == (
+        '<link rel="stylesheet" href="../vendor/bootstrap/css/bootstrap.min.css"/>'
+        '<script src="../vendor/jquery/jquery.min.js"></script>'
+        '<a href="https://greatexpectations.io">GX</a>'
+    )
+
+
+def test_data_docs_url_logged_even_when_nothing_is_new(run, caplog):
+    with caplog.at_level(logging.INFO, logger="expectations.validate"):
+        summary = validate_new_files(run["settings"])
+    assert summary.files == 0
+    url = (run["settings"].docs_dir / "gx" / "index.html").resolve().as_uri()
+    assert f"Data Docs (open from disk): {url}" in caplog.text
 
 
 def test_no_new_files_returns_without_importing_gx(tmp_path):

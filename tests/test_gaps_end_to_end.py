@@ -1,0 +1,213 @@
+"""End to end, record-keeping gaps: the real DAG (`motcua run` → Airflow) on the small generated
+province plus one more night that plants the per-submission gaps the generator does not plant.
+
+Night X = 2009-02-15 (the day after the generated period): every unit that sent a file on the
+last generated night sends a header-only file, except
+
+* 18409, whose file carries a dossier due 9 working days after its statutory limit (R09) and a
+  dossier returned late with no apology date (R10);
+* 18829, whose only file is a corrupt XLSX (R02, quarantined: the night still counts as sent);
+
+and a file named after a unit the registry does not know, 99999 (R05, quarantined).
+
+Checked: every planted gap (the generator's and these) is in marts.dq_issues with its rule,
+unit, report date and dossier; R01, R06, R07 and R08 are exactly the planted ones (no false
+alarm); the unit scorecard counts expected and missing submissions as computed by hand below;
+the Data Docs open from disk and show the file-level suite. One Airflow run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from expectations.datadocs import remote_assets
+from ingestion.demo import generate_province, write_night
+
+MOTCUA = str(Path(sys.executable).with_name("motcua"))
+pytestmark = pytest.mark.e2e
+
+D = dt.date.fromisoformat
+SEED = 5
+NIGHT = D("2009-02-15")
+UNIT_A = "18409"  # R09 and R10 rows
+UNIT_B = "18829"  # corrupt file (R02)
+UNKNOWN_UNIT = "99999"  # R05
+R09_DOSSIER = "GAP-R09-FAR-DUE"
+R10_DOSSIER = "GAP-R10-LATE"
+PLANTED_HERE = {
+    ("R09_due_date_vs_statutory", UNIT_A, NIGHT, R09_DOSSIER),
+    ("R10_overdue_without_apology", UNIT_A, NIGHT, R10_DOSSIER),
+    ("R02_unreadable_file", UNIT_B, NIGHT, None),
+    ("R05_unknown_reference", UNKNOWN_UNIT, NIGHT, None),
+}
+
+
+def plant_night(data_dir: Path) -> None:
+    senders = sorted(p.stem for p in (data_dir / "landing" / "2009-02-14").iterdir())
+    assert UNIT_A in senders and UNIT_B in senders
+    base = {"procedure_code": "X-TP-03", "sector": "TP", "channel": 1}  # 5 working days
+    rows = {code: [] for code in senders if code != UNIT_B}
+    rows[UNIT_A] = [
+        # received Monday 09/02; the 5th working day after is Monday 16/02; promised 27/02,
+        # 9 working days later (tolerance 1). Pending, due ahead: nothing else.
+        {
+            **base,
+            "dossier_code": R09_DOSSIER,
+            "received_at": D("2009-02-09"),
+            "due_at": D("2009-02-27"),
+            "status": 4,
+        },
+        # received Monday 02/02 (after Tết), due Monday 09/02 as the law says, result and
+        # return on 12/02 with no rescheduled date: late without an apology letter.
+        {
+            **base,
+            "dossier_code": R10_DOSSIER,
+            "received_at": D("2009-02-02"),
+            "due_at": D("2009-02-09"),
+            "finished_at": D("2009-02-12"),
+            "returned_at": D("2009-02-12"),
+            "status": 10,
+        },
+    ]
+    write_night(data_dir, NIGHT, rows)
+    folder = data_dir / "landing" / NIGHT.isoformat()
+    (folder / f"{UNIT_B}.xlsx").write_bytes(b"PK\x03\x04 this is not a workbook " * 8)
+    (folder / f"{UNKNOWN_UNIT}.csv").write_text(
+        (folder / f"{UNIT_A}.csv").read_text(encoding="utf-8").splitlines()[0] + "\r\n",
+        encoding="utf-8",
+    )
+
+
+def fetch(path: Path, sql: str, params=None) -> list[tuple]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def province(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("gaps")
+    report = generate_province(data_dir, seed=SEED, profile="small")
+    assert report.last_report_date == NIGHT - dt.timedelta(days=1)
+    plant_night(data_dir)
+    env = dict(os.environ, MOTCUA_PSEUDONYM_KEY="e2e-gaps-key")
+    result = subprocess.run(
+        [MOTCUA, "--data-dir", str(data_dir), "run", "--date", NIGHT.isoformat()],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    warehouse = data_dir / "warehouse" / "motcua.duckdb"
+    issues = {
+        (rule, unit, day, dossier or None)
+        for rule, unit, day, dossier in fetch(
+            warehouse,
+            "select rule_id, unit_code, report_date, dossier_code from marts.dq_issues",
+        )
+    }
+    return {"dir": data_dir, "report": report, "warehouse": warehouse, "issues": issues}
+
+
+def test_every_planted_gap_is_reported(province):
+    planted = {
+        (p.rule_id, p.unit_code, p.report_date, p.dossier_code) for p in province["report"].planted
+    }
+    assert planted - province["issues"] == set()
+    assert PLANTED_HERE - province["issues"] == set()
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "R01_missing_submission",
+        "R06_duplicate_dossier",
+        "R07_date_order",
+        "R08_status_date_mismatch",
+    ],
+)
+def test_no_false_alarm(province, rule):
+    planted = {
+        (p.unit_code, p.report_date, p.dossier_code)
+        for p in province["report"].planted
+        if p.rule_id == rule
+    }
+    found = {(u, d, c) for r, u, d, c in province["issues"] if r == rule}
+    assert planted, rule
+    assert found == planted
+
+
+def test_file_level_gaps_carry_severity_and_no_dossier(province):
+    rows = fetch(
+        province["warehouse"],
+        "select rule_id, severity, unit_code, report_date, dossier_code from marts.dq_issues "
+        "where report_date = ? and rule_id in ('R02_unreadable_file', 'R05_unknown_reference', "
+        "'R09_due_date_vs_statutory', 'R10_overdue_without_apology')",
+        [NIGHT],
+    )
+    assert sorted(rows) == [
+        ("R02_unreadable_file", "blocking", UNIT_B, NIGHT, None),
+        ("R05_unknown_reference", "blocking", UNKNOWN_UNIT, NIGHT, None),
+        ("R09_due_date_vs_statutory", "warning", UNIT_A, NIGHT, R09_DOSSIER),
+        ("R10_overdue_without_apology", "warning", UNIT_A, NIGHT, R10_DOSSIER),
+    ]
+
+
+def test_unit_scorecard_by_hand(province):
+    # 18412 (one-stop shop since 2008-07-15, in force until 2009-01-31): the R01 window opens
+    # with the first file of the province, 2009-01-01, so January expects 31 ledgers; the
+    # generator left out 08/01 and 09/01: 29 received, 2 missing.
+    # 18817 (since 2009-01-12): 12–31 January, 20 expected, all sent.
+    # 18829 in February up to the night: 15 expected; the corrupt file of 15/02 counts as sent.
+    got = {
+        (u, m): (e, r, x)
+        for u, m, e, r, x in fetch(
+            province["warehouse"],
+            "select unit_code, month, submissions_expected, submissions_received, "
+            "missing_submissions from marts.dq_unit_scorecard",
+        )
+    }
+    assert got[("18412", D("2009-01-01"))] == (31, 29, 2)
+    assert got[("18817", D("2009-01-01"))] == (20, 20, 0)
+    assert got[(UNIT_B, D("2009-02-01"))] == (15, 15, 0)
+    missing = sorted(
+        p.report_date
+        for p in province["report"].planted
+        if p.rule_id == "R01_missing_submission" and p.unit_code == "18412"
+    )
+    assert missing == [D("2009-01-08"), D("2009-01-09")]
+
+
+def test_data_docs_open_from_disk(province):
+    site = province["dir"] / "docs" / "gx"
+    index = site / "index.html"
+    assert index.is_file()
+    pages = [p for p in site.rglob("*.html") if "vendor" not in p.parts]
+    assert len(pages) >= 5  # index, two suites, one validation page per suite
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert remote_assets(html) == [], page
+        refs = re.findall(r'<script\b[^>]*\bsrc="([^"]+)"', html) + re.findall(
+            r'<link\b[^>]*rel="stylesheet"[^>]*href="([^"]+)"', html
+        )
+        assert refs and all((page.parent / ref).is_file() for ref in refs), page
+    files_pages = list((site / "validations" / "motcua_files").rglob("*.html"))
+    assert len(files_pages) == 1
+    text = files_pages[0].read_text(encoding="utf-8")
+    assert "R02_unreadable_file" in text and "R05_unknown_reference" in text
+    # the validate step logs where the report is, in the night's log
+    url = index.resolve().as_uri()
+    logs = list((province["dir"] / "logs").glob("*.log"))
+    assert any(f"Data Docs (open from disk): {url}" in p.read_text(errors="ignore") for p in logs)
