@@ -35,9 +35,9 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-# dbt docs site (and the Data Docs of the last validation) under $(MOTCUA_DATA_DIR)/docs/.
+# dbt docs site: $(MOTCUA_DATA_DIR)/docs/dbt/index.html (static, offline; GX Data Docs: docs/gx/, written by each validation).
 docs: install
-	$(VENV)/bin/motcua docs
+	$(PY) -m ingestion.docs
 
 # Benchmarks: each prints its figures, its last line is the ratio the issue targets.
 bench: bench-ingest bench-validate bench-incremental

@@ -1,21 +1,30 @@
 """Write–audit–publish: build the warehouse in a separate file, test it, then publish it.
 
-1. :func:`prepare_build` creates a fresh build file and copies the ingestion database into its
-   schema ``raw`` (the published warehouse is then self-contained).
+1. :func:`prepare_build` makes the build file. Incrementally when it can: a file copy of the
+   published warehouse whose schema ``raw`` is brought up to date with the ingestion database
+   (new submission rows appended by ``file_id``, the small tables replaced), plus
+   ``raw.build_changes``, the dossiers whose rows changed, for the incremental dbt models. Else
+   (no usable published warehouse, a replay of an earlier night, a changed reference, ingest
+   schema or dbt project, files after the report date) a fresh file with a full copy, built with
+   ``dbt build --full-refresh``. See docs/warehouse-incremental.md.
 2. :func:`run_dbt` runs ``dbt build`` (models and their tests) into the build file, in a
    separate process so that no DuckDB handle of dbt outlives the build.
-3. :mod:`ingestion.publish` then publishes the tested build file (atomic rename).
+3. :mod:`ingestion.publish` then publishes the tested build file (atomic rename). The published
+   file itself is never opened for writing: it is copied.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -35,6 +44,37 @@ RAW_TABLES = (
     "findings",
     "validated_files",
 )
+# Appended by file_id on an incremental build; every other raw table is replaced wholesale.
+APPEND_TABLES = ("submission_rows",)
+# Tables whose content, when changed, forces a full rebuild (units, procedures, working days).
+REFERENCE_TABLES = ("ref_units", "ref_procedures", "ref_calendar")
+BUILD_LOG = "build_runs"  # raw.build_runs: one row per build that went into this file
+CHANGES = "build_changes"  # raw.build_changes: dossiers to re-derive on an incremental build
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    """What :func:`prepare_build` did: ``full`` (fresh file, ``--full-refresh``) or not."""
+
+    path: Path
+    full_refresh: bool
+    reason: str
+    new_files: int = 0
+    new_rows: int = 0
+    changed_dossiers: int = 0
+
+    def dbt_args(self) -> tuple[str, ...]:
+        return ("--full-refresh",) if self.full_refresh else ()
+
+    def as_dict(self) -> dict:
+        return {
+            "build_db": str(self.path),
+            "full_refresh": self.full_refresh,
+            "reason": self.reason,
+            "new_files": self.new_files,
+            "new_rows": self.new_rows,
+            "changed_dossiers": self.changed_dossiers,
+        }
 
 
 def _remove_db(path: Path) -> None:
@@ -42,8 +82,113 @@ def _remove_db(path: Path) -> None:
         candidate.unlink(missing_ok=True)
 
 
-def prepare_build(settings: Settings) -> Path:
-    """A fresh build file holding a copy of the ingestion tables in schema ``raw``."""
+def _project_fingerprint() -> str:
+    """Hash of the dbt project's code: a changed model invalidates the incremental tables."""
+    digest = hashlib.sha256()
+    for folder in ("models", "macros", "seeds"):
+        for path in sorted((DBT_PROJECT_DIR / folder).rglob("*")):
+            if path.is_file() and path.suffix in (".sql", ".yml", ".yaml", ".csv", ".md"):
+                digest.update(str(path.relative_to(DBT_PROJECT_DIR)).encode())
+                digest.update(path.read_bytes())
+    digest.update((DBT_PROJECT_DIR / "dbt_project.yml").read_bytes())
+    return digest.hexdigest()
+
+
+def _table_fingerprint(con: duckdb.DuckDBPyConnection, qualified: str) -> str:
+    columns = con.execute(f"select * from {qualified} limit 0").description
+    count, total = con.execute(f"select count(*), sum(hash(t)) from {qualified} as t").fetchone()
+    return f"{[c[0] for c in columns]}|{count}|{total}"
+
+
+def _fingerprints(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, str]:
+    """Reference contents and every raw table's columns, as read in ``catalog``."""
+    out = {t: _table_fingerprint(con, f"{catalog}.{t}") for t in REFERENCE_TABLES}
+    for table in RAW_TABLES:
+        if table not in REFERENCE_TABLES:
+            columns = con.execute(f"select * from {catalog}.{table} limit 0").description
+            out[table] = str([c[0] for c in columns])
+    out["dbt_project"] = _project_fingerprint()
+    return out
+
+
+def _log_run(
+    con: duckdb.DuckDBPyConnection,
+    report_date: dt.date | None,
+    full: bool,
+    fingerprints: dict[str, str],
+) -> None:
+    con.execute(
+        f"""create table if not exists raw.{BUILD_LOG} (
+            built_at timestamp, report_date date, full_refresh boolean,
+            max_file_id bigint, fingerprints varchar)"""
+    )
+    con.execute(
+        f"insert into raw.{BUILD_LOG} select now()::timestamp, ?, ?, "
+        "(select coalesce(max(file_id), 0) from raw.files), ?",
+        [report_date, full, json.dumps(fingerprints, sort_keys=True)],
+    )
+
+
+def _why_not_incremental(
+    settings: Settings, report_date: dt.date | None, ingest: duckdb.DuckDBPyConnection
+) -> str | None:
+    """The reason a full rebuild is needed, or None when the published warehouse can be reused."""
+    if report_date is None:
+        return "no report date given"
+    warehouse = settings.warehouse_db
+    if not warehouse.exists():
+        return "no published warehouse"
+    later = ingest.execute(
+        "select count(*) from files where report_date > ?", [report_date]
+    ).fetchone()[0]
+    if later:
+        return f"the ingestion database holds {later} files after {report_date}"
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error as exc:  # pragma: no cover - a broken file is rebuilt
+        return f"published warehouse unreadable ({exc})"
+    try:
+        present = {
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'raw'"
+            ).fetchall()
+        }
+        if BUILD_LOG not in present or not set(RAW_TABLES) <= present:
+            return "published warehouse has no build log"
+        last = con.execute(
+            f"select report_date, fingerprints from raw.{BUILD_LOG} order by built_at desc limit 1"
+        ).fetchone()
+        if last is None or last[0] is None:
+            return "published warehouse has no build log"
+        if report_date < last[0]:
+            return f"replay: {report_date} is before the last built night {last[0]}"
+        con.execute(f"attach '{settings.ingest_db.as_posix()}' as ingest (read_only)")
+        try:
+            now = _fingerprints(con, "ingest.main")
+            # file_id is the watermark: the files already built must be the same files
+            rewritten = con.execute(
+                """select count(*) from raw.files as old
+                   left join ingest.main.files as new on old.file_id = new.file_id
+                   where new.file_id is null or new.sha256 <> old.sha256
+                       or new.landing_path <> old.landing_path"""
+            ).fetchone()[0]
+        finally:
+            con.execute("detach ingest")
+        if rewritten:
+            return f"the ingestion database no longer holds {rewritten} files already built"
+        before = json.loads(last[1])
+        changed = sorted(k for k in now.keys() | before.keys() if now.get(k) != before.get(k))
+        if changed:
+            return f"changed since the last build: {', '.join(changed)}"
+    finally:
+        con.close()
+    return None
+
+
+def prepare_build(settings: Settings, report_date: dt.date | None = None) -> BuildPlan:
+    """The build file for ``report_date``: incremental from the published warehouse when it can
+    be, else a fresh file holding a full copy of the ingestion tables in schema ``raw``."""
     if not settings.ingest_db.exists():
         raise PipelineError(
             f"{settings.ingest_db} does not exist: run the ingest step first "
@@ -53,18 +198,86 @@ def prepare_build(settings: Settings) -> Path:
     build.parent.mkdir(parents=True, exist_ok=True)
     _remove_db(build)
     store.connect(settings.ingest_db).close()  # make sure every table exists
+    ingest = duckdb.connect(str(settings.ingest_db), read_only=True)
+    try:
+        reason = _why_not_incremental(settings, report_date, ingest)
+    finally:
+        ingest.close()
+    if reason is None:
+        return _prepare_incremental(settings, report_date)
+    log.info("full rebuild: %s", reason)
     con = duckdb.connect(str(build))
     try:
         con.execute(f"attach '{settings.ingest_db.as_posix()}' as ingest (read_only)")
         con.execute("create schema raw")
         for table in RAW_TABLES:
             con.execute(f"create table raw.{table} as select * from ingest.main.{table}")
+        fingerprints = _fingerprints(con, "ingest.main")
         con.execute("detach ingest")
+        con.execute(f"create table raw.{CHANGES} (unit_code varchar, dossier_code varchar)")
+        _log_run(con, report_date, True, fingerprints)
         con.execute("checkpoint")
     finally:
         con.close()
-    log.info("build file prepared: %s", build)
-    return build
+    log.info("build file prepared (full): %s", build)
+    return BuildPlan(build, True, reason)
+
+
+def _prepare_incremental(settings: Settings, report_date: dt.date | None) -> BuildPlan:
+    build = settings.build_db
+    staged = build.with_name(build.name + ".copying")
+    shutil.copyfile(settings.warehouse_db, staged)  # never open the published file for writing
+    os.replace(staged, build)
+    con = duckdb.connect(str(build))
+    try:
+        con.execute(f"attach '{settings.ingest_db.as_posix()}' as ingest (read_only)")
+        con.execute("begin")
+        watermark = con.execute("select coalesce(max(file_id), 0) from raw.files").fetchone()[0]
+        # Files that counted before and no longer do (loaded -> replaced): their dossiers change.
+        con.execute(
+            """create temp table unloaded as
+               select old.file_id from raw.files as old
+               inner join ingest.main.files as new on old.file_id = new.file_id
+               where old.status = 'loaded' and new.status <> 'loaded'"""
+        )
+        new_rows = con.execute(
+            "insert into raw.submission_rows select * from ingest.main.submission_rows "
+            "where file_id > ?",
+            [watermark],
+        ).fetchone()[0]
+        for table in RAW_TABLES:
+            if table not in APPEND_TABLES:
+                con.execute(f"delete from raw.{table}")
+                con.execute(f"insert into raw.{table} select * from ingest.main.{table}")
+        new_files = con.execute(
+            "select count(*) from raw.files where file_id > ?", [watermark]
+        ).fetchone()[0]
+        con.execute(f"delete from raw.{CHANGES}")
+        changed = con.execute(
+            f"""insert into raw.{CHANGES}
+                select distinct unit_code, dossier_code from raw.submission_rows
+                where dossier_code is not null
+                    and (file_id > ? or file_id in (select file_id from unloaded))""",
+            [watermark],
+        ).fetchone()[0]
+        fingerprints = _fingerprints(con, "ingest.main")
+        _log_run(con, report_date, False, fingerprints)
+        con.execute("commit")
+        con.execute("detach ingest")
+        con.execute("checkpoint")
+    except BaseException:
+        con.close()
+        _remove_db(build)
+        raise
+    con.close()
+    log.info(
+        "build file prepared (incremental from the published warehouse): %d new files, "
+        "%d new rows, %d dossiers to re-derive",
+        new_files,
+        new_rows,
+        changed,
+    )
+    return BuildPlan(build, False, "incremental", new_files, new_rows, changed)
 
 
 def dbt_command(settings: Settings, *args: str, report_date: dt.date | None = None) -> list[str]:

@@ -269,8 +269,17 @@ class Oracle:
         for code, u in self.units.items():
             if not u["one_stop_since"]:
                 continue
-            day = max(dt.date.fromisoformat(u["one_stop_since"]), first)
-            while day <= self.as_of:
+            # expected only while the unit version is in force (a merged-away commune stops, its
+            # successor starts on its valid_from)
+            day = max(
+                dt.date.fromisoformat(u["one_stop_since"]),
+                first,
+                dt.date.fromisoformat(u["valid_from"]),
+            )
+            stop = self.as_of
+            if u["valid_to"]:
+                stop = min(stop, dt.date.fromisoformat(u["valid_to"]))
+            while day <= stop:
                 if (code, day) not in self.submitted:
                     missing.add((code, day))
                 day += dt.timedelta(days=1)

@@ -240,8 +240,10 @@ def expected_submissions(units: list[dict[str, str]], first: date, last: date) -
     for u in units:
         if not u["one_stop_since"] or u["level"] == "province":
             continue
-        d = max(date.fromisoformat(u["one_stop_since"]), first)
-        while d <= last:
+        # expected while the unit runs the one-stop shop and is in force
+        d = max(date.fromisoformat(u["one_stop_since"]), first, date.fromisoformat(u["valid_from"]))
+        stop = min(last, date.fromisoformat(u["valid_to"])) if u["valid_to"] else last
+        while d <= stop:
             out.add((u["unit_code"], d))
             d += timedelta(days=1)
     return out
@@ -396,6 +398,13 @@ def test_hatinh_reproduces_the_review(hatinh):
 def test_hatinh_registry(hatinh):
     _, _, data_dir, _, _ = hatinh
     units = read_units(data_dir)
+    # one merger before the period: 18620 + 18621 -> 18619 on 2008-01-01 (262 communes in force)
+    versions = {u["unit_code"]: u for u in units}
+    assert versions["18620"]["valid_to"] == versions["18621"]["valid_to"] == "2007-12-31"
+    assert versions["18619"]["valid_from"] == "2008-01-01" and not versions["18619"]["valid_to"]
+    assert {versions[c]["parent_code"] for c in ("18619", "18620", "18621")} == {"445"}
+    assert not versions["18620"]["one_stop_since"] and not versions["18621"]["one_stop_since"]
+    units = [u for u in units if not u["valid_to"] or date.fromisoformat(u["valid_to"]) >= START]
     by_level = Counter(u["level"] for u in units)
     assert by_level["province"] == 1 and by_level["district"] == 12
     assert by_level["commune"] == 262 and 3 <= by_level["department"] <= 5
@@ -520,9 +529,22 @@ def test_small_content(small):
         "province": 1,
         "department": 1,
         "district": 2,
-        "commune": 6,
+        "commune": 7,
     }
-    assert adoption(units, "commune", date(2009, 2, 14)) == (5, 6)
+    # 18412 Thiên Lộc + 18418 Vượng Lộc -> 18413 Thiên Vượng on 2009-02-01
+    assert adoption(units, "commune", date(2009, 1, 31)) == (5, 6)
+    assert adoption(units, "commune", date(2009, 2, 14)) == (4, 5)
+    by_code = {u["unit_code"]: u for u in units}
+    assert by_code["18412"]["valid_to"] == by_code["18418"]["valid_to"] == "2009-01-31"
+    assert by_code["18413"]["valid_from"] == "2009-02-01" == by_code["18413"]["one_stop_since"]
+    assert by_code["18413"]["parent_code"] == "443"
+    merged_files = {(u, d) for u, d in landing.files if u in {"18412", "18418", "18413"}}
+    assert merged_files
+    assert all(d <= date(2009, 1, 31) for u, d in merged_files if u != "18413")
+    assert all(d >= date(2009, 2, 1) for u, d in merged_files if u == "18413")
+    assert any(rows for (u, _), rows in landing.files.items() if u == "18413")
+    expected = expected_submissions(units, date(2009, 1, 1), date(2009, 2, 14))
+    assert set(landing.files) <= expected
     dates = sorted({d for _, d in landing.files})
     assert dates[0] == date(2009, 1, 1) and dates[-1] == date(2009, 2, 14)
     assert len(read_procedures(data_dir)) >= 10

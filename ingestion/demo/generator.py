@@ -17,12 +17,15 @@ Profiles
     sectors, outcomes as of 2009-06-30) is exactly the provincial review's: received 49,860;
     returned on time 40,471; returned late 2,656; in process 6,733; adoption 241/262 communes and
     12/12 district-level units. The generator checks this on the rows it wrote and raises if
-    not.
+    not. units.csv also holds one merger, before the period (18620 + 18621 → 18619 on
+    2008-01-01, see ``hatinh.MERGED_2008``), which leaves 262 communes in force.
 ``small`` (for fast end-to-end tests)
-    province ``42``, 2 districts, 6 communes (one not running, one starting mid-period),
-    1 department, 12 procedures in 3 sectors, 2009-01-01 … 2009-02-14 (Tết inside), ≈ 450
-    dossiers (refused, withdrawn, late and overdue ones included), every planted gap kind at
-    least twice. Its ``expected`` holds the cohort of the whole period as of 2009-02-14.
+    province ``42``, 2 districts, 6 communes (one not running, one starting mid-period) of
+    which two merge on 2009-02-01 into a new commune (18412 + 18418 → 18413: the predecessors'
+    ledgers stop on 2009-01-31, the successor's start on 2009-02-01), 1 department,
+    12 procedures in 3 sectors, 2009-01-01 … 2009-02-14 (Tết inside), ≈ 450 dossiers (refused,
+    withdrawn, late and overdue ones included), every planted gap kind at least twice. Its
+    ``expected`` holds the cohort of the whole period as of 2009-02-14.
 
 Realism
 -------
@@ -317,6 +320,9 @@ _GAP_RATES = {
 }
 
 
+SMALL_MERGER = date(2009, 2, 1)  # small profile: 18412 + 18418 → 18413 from this date
+
+
 def _profile(name: str) -> _Profile:
     catalogue = list(hatinh.PROCEDURES)
     if name == "hatinh":
@@ -362,6 +368,24 @@ def _profile(name: str) -> _Profile:
             )
             for u, since in pick
         ]
+        # a merger inside the period: Thiên Lộc and Vượng Lộc (Can Lộc) end on 2009-01-31, the
+        # new commune 18413 Thiên Vượng is in force (and sends ledgers) from 2009-02-01; the
+        # predecessors' ledgers stop, their open dossiers stay theirs (seed unit_successions.csv)
+        merged = {"Xã Thiên Lộc", "Xã Vượng Lộc"}
+        units = [
+            Unit(
+                u.unit_code,
+                u.unit_name,
+                u.level,
+                u.parent_code,
+                u.one_stop_since,
+                u.valid_from,
+                SMALL_MERGER - timedelta(days=1) if u.unit_name in merged else u.valid_to,
+                u.sector_code,
+            )
+            for u in units
+        ]
+        units.append(Unit("18413", "Xã Thiên Vượng", "commune", "443", SMALL_MERGER, SMALL_MERGER))
         codes = {
             "X-TP-01",
             "X-TP-02",
@@ -553,10 +577,16 @@ class _Generator:
                 if u.one_stop_since is not None
                 and u.level != "province"
                 and u.one_stop_since <= self.E
+                and u.valid_from <= self.E
+                and (u.valid_to is None or u.valid_to >= max(self.S, u.one_stop_since))
             ),
             key=lambda u: u.unit_code,
         )
-        self.first_night = {u.unit_code: max(u.one_stop_since, self.S) for u in self.submitting}
+        # a unit sends ledgers while it runs the one-stop shop and is in force
+        self.first_night = {
+            u.unit_code: max(u.one_stop_since, self.S, u.valid_from) for u in self.submitting
+        }
+        self.last_night = {u.unit_code: min(self.E, u.valid_to or self.E) for u in self.submitting}
         self.styles = {u.unit_code: _style_for(i) for i, u in enumerate(self.submitting)}
         self.planted: list[PlantedGap] = []
         self.dossiers: list[_Dossier] = []
@@ -602,10 +632,10 @@ class _Generator:
 
     # --- dossiers --------------------------------------------------------------------------
     def make_dossiers(self) -> None:
-        rng, cal, E = self.rng, self.cal, self.E
+        rng, cal = self.rng, self.cal
         beh = self._behaviour()
         self.beh = beh
-        wdays = {c: cal.between(self.first_night[c], E) for c in self.first_night}
+        wdays = {c: cal.between(self.first_night[c], self.last_night[c]) for c in self.first_night}
         weights = [beh[u.unit_code].volume * len(wdays[u.unit_code]) for u in self.submitting]
         counts = _largest_remainder(self.p.counted_total, weights)
         procs_of = {
@@ -849,12 +879,11 @@ class _Generator:
     # --- missing nights and emission -------------------------------------------------------
     def emit(self) -> None:
         grng = random.Random(f"motcua-demo/{self.p.name}/{self.seed}/nights")
-        E = self.E
         min_missing = self.p.gap_min
         total_missing = 0
         for u in self.submitting:
             code = u.unit_code
-            nights = _days(self.first_night[code], E)
+            nights = _days(self.first_night[code], self.last_night[code])
             b = self.beh[code]
             missing: set[date] = set()
             i = 0
@@ -885,7 +914,7 @@ class _Generator:
             emit_on: dict[date, date] = {}
             pres = set(present)
             nxt = None
-            for n in reversed(_days(self.first_night[code], E)):
+            for n in reversed(_days(self.first_night[code], self.last_night[code])):
                 if n in pres:
                     nxt = n
                 emit_on[n] = nxt
@@ -906,7 +935,9 @@ class _Generator:
                     if nt:
                         note = nt
                     snap = (status, resched, fin, ret, note)
-                    night = emit_on[day]
+                    night = emit_on.get(day)
+                    if night is None:  # after the unit's last ledger (merged away)
+                        break
                     if night == last_night:
                         d.rows[-1][1] = snap
                     else:
@@ -1329,7 +1360,7 @@ def generate_province(
         n_units=len(prof.units),
         n_submitting_units=len(g.submitting),
         n_procedures=len(prof.procedures),
-        n_unit_nights=sum(len(_days(n, prof.end)) for n in g.first_night.values()),
+        n_unit_nights=sum(len(_days(n, g.last_night[c])) for c, n in g.first_night.items()),
         n_files=n_files,
         n_rows=n_rows,
         n_dossiers=len(g.dossiers),

@@ -612,7 +612,43 @@ def build_units() -> list[Unit]:
             offset = int(rng.triangular(0, 184, 20))
             since = date(2008, 7, 1) + timedelta(days=min(offset, 183))
         units.append(Unit(code, name, "commune", dcode, since))
-    return units
+    return _with_history(units)
+
+
+# Unit versions: communes are merged, split and renamed, so units.csv holds one row per version.
+# The demo registry carries one merger *before* the demo period: on 2008-01-01 the communes
+# 18620 Việt Tiến and 18621 Xuyên Thủy (Thạch Hà) were merged into the new commune 18619 Việt
+# Xuyên, which sends ledgers from its one_stop_since (2008-10-29). The predecessors' rows end on
+# 2007-12-31 and the new commune's row starts on 2008-01-01, so from 2008 on exactly 262 communes
+# are in force and the review's adoption (241/262 on 2009-06-30) is unchanged; no dossier of the
+# predecessors exists. The dbt seed unit_successions.csv records the succession (18620, 18621 →
+# 18619, merge); the small profile adds a merger inside its period (see generator._profile).
+MERGED_2008 = date(2008, 1, 1)
+MERGER_2008_SUCCESSOR = "18619"
+MERGER_2008_PREDECESSORS = (("18620", "Xã Việt Tiến"), ("18621", "Xã Xuyên Thủy"))
+
+
+def _with_history(units: list[Unit]) -> list[Unit]:
+    out: list[Unit] = []
+    for u in units:
+        if u.unit_code == MERGER_2008_SUCCESSOR:
+            for code, name in MERGER_2008_PREDECESSORS:
+                out.append(
+                    Unit(
+                        code,
+                        name,
+                        "commune",
+                        u.parent_code,
+                        None,
+                        VALID_FROM,
+                        MERGED_2008 - timedelta(days=1),
+                    )
+                )
+            u = Unit(
+                u.unit_code, u.unit_name, u.level, u.parent_code, u.one_stop_since, MERGED_2008
+            )
+        out.append(u)
+    return out
 
 
 def procedures_for(unit: Unit, catalogue: list[Procedure]) -> list[Procedure]:

@@ -1,7 +1,10 @@
 -- The submission rows the indicators use: rows of files whose status is `loaded` (never replaced,
 -- duplicate or quarantined ones) with report_date <= D, with the row's sector resolved to a
 -- sector code of the catalogue: the code itself, else a sector name (case- and space-insensitive),
--- else NULL. Never derived from the procedure code.
+-- else NULL. Never derived from the procedure code. A view: the incremental models read only the
+-- rows they need from it (see docs/warehouse-incremental.md).
+
+{{ config(materialized='view') }}
 
 with
 

@@ -1,6 +1,8 @@
 -- Which scopes each unit's dossiers count in: the province (every unit, departments included;
 -- scope_code = the province row of the registry in force at D), its district (the district-level
--- unit itself and every commune under it) and the unit itself.
+-- unit itself and every commune under it) and the unit itself. A unit code is one unit version
+-- line: a merger gives the successor a new code, so the predecessor's dossiers stay in its own
+-- unit scope (map_unit_successor rolls them up to the successor when an analyst wants that).
 
 with
 
@@ -21,6 +23,26 @@ all_units as (
     select unit_code from units
     union
     select unit_code from dossier_units
+
+),
+
+-- the district of the unit's latest version that had one (the version in force at D first): a
+-- merged-away commune keeps its district, and a commune's dossiers from before the abolition of the
+-- district level (1 July 2025) still roll up into the district it then belonged to
+unit_districts as (
+
+    select
+        unit_code,
+        district_code,
+    from {{ ref('int_units_districted') }}
+    where district_code is not null
+    qualify row_number() over (
+        partition by unit_code
+        order by
+            coalesce(valid_from, date '1900-01-01') <= {{ as_of_date() }}
+                and coalesce(valid_to, date '9999-12-31') >= {{ as_of_date() }} desc,
+            valid_from desc nulls last
+    ) = 1
 
 ),
 
@@ -48,11 +70,10 @@ scopes as (
     select
         all_units.unit_code,
         'district' as scope_level,
-        units.district_code as scope_code,
+        unit_districts.district_code as scope_code,
     from all_units
-    inner join units
-        on all_units.unit_code = units.unit_code
-    where units.district_code is not null
+    inner join unit_districts
+        on all_units.unit_code = unit_districts.unit_code
 
     union all
 

@@ -10,15 +10,25 @@ units as (
 
 ),
 
+district_codes as (
+
+    select distinct unit_code from units where level = 'district'
+
+),
+
+-- a commune belongs to a district only while its parent is a district-level unit: since the
+-- abolition of the district level (1 July 2025) commune versions have the province as parent
 with_district_code as (
 
     select
-        *,
+        units.*,
         case
-            when level = 'commune' then parent_code
-            when level = 'district' then unit_code
+            when units.level = 'commune' and units.parent_code in (
+                select unit_code from district_codes
+            ) then units.parent_code
+            when units.level = 'district' then units.unit_code
         end as district_code,
-        least(coalesce(valid_to, {{ as_of_date() }}), {{ as_of_date() }}) as name_date,
+        least(coalesce(units.valid_to, {{ as_of_date() }}), {{ as_of_date() }}) as name_date,
     from units
 
 ),

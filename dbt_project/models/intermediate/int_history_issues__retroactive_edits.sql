@@ -1,0 +1,65 @@
+-- R12_retroactive_edit: a later submission changes the received date or the due date of a dossier
+-- already on record. Compared state to state in the dossier history (fct_dossier_history: the state
+-- of each report date against the one of the previous report date), so a dossier duplicated inside
+-- one submission (R06) is not an edit. A date that was empty before (or becomes empty: that is R03)
+-- is not an edit. One row per dossier and submission that changed it; report_date = that
+-- submission's report date.
+
+with
+
+states as (
+
+    select * from {{ ref('fct_dossier_history') }}
+    where previous_report_date is not null
+        and report_date <= {{ as_of_date() }}
+
+),
+
+edits as (
+
+    select
+        *,
+        received_date <> previous_received_date as received_changed,
+        due_date <> previous_due_date as due_changed,
+    from states
+    where received_date <> previous_received_date
+        or due_date <> previous_due_date
+
+),
+
+final as (
+
+    select
+        'R12_retroactive_edit' as rule_id,
+        'error' as severity,
+        file_id,
+        row_number,
+        unit_code,
+        report_date,
+        dossier_code,
+        'Hồ sơ ' || dossier_code || ' bị sửa lùi: '
+            || concat_ws(
+                '; ',
+                if(received_changed, 'ngày tiếp nhận ' || strftime(previous_received_date, '%d/%m/%Y')
+                    || ' → ' || strftime(received_date, '%d/%m/%Y'), null),
+                if(due_changed, 'ngày hẹn trả ' || strftime(previous_due_date, '%d/%m/%Y')
+                    || ' → ' || strftime(due_date, '%d/%m/%Y'), null)
+            )
+            || ' (sổ ngày ' || strftime(previous_report_date, '%d/%m/%Y') || ' → '
+            || strftime(report_date, '%d/%m/%Y') || ')' as detail_vi,
+        'Dossier ' || dossier_code || ' edited retroactively: '
+            || concat_ws(
+                '; ',
+                if(received_changed, 'received date ' || strftime(previous_received_date, '%Y-%m-%d')
+                    || ' → ' || strftime(received_date, '%Y-%m-%d'), null),
+                if(due_changed, 'due date ' || strftime(previous_due_date, '%Y-%m-%d')
+                    || ' → ' || strftime(due_date, '%Y-%m-%d'), null)
+            )
+            || ' (ledger of ' || strftime(previous_report_date, '%Y-%m-%d') || ' → '
+            || strftime(report_date, '%Y-%m-%d') || ')' as detail_en,
+        'history' as source,
+    from edits
+
+)
+
+select * from final

@@ -1,0 +1,39 @@
+-- R14_status_regression: a dossier's status moves backwards from one report date to the next, by
+-- the status order of fct_dossier_history.status_rank: 1 registered < 2 accepted < 4, 5, 6, 8 (in
+-- process, waiting for documents or fees, stopped: moving between them is not a regression) < 9
+-- result ready < 10 returned, 3 refused, 7 withdrawn (final). E.g. 10 -> 4, 9 -> 5, 7 -> 4, 4 -> 2.
+-- One row per dossier and submission that moved it back; report_date = that submission's.
+
+with
+
+states as (
+
+    select * from {{ ref('fct_dossier_history') }}
+    where previous_report_date is not null
+        and report_date <= {{ as_of_date() }}
+        and status_rank < previous_status_rank
+
+),
+
+final as (
+
+    select
+        'R14_status_regression' as rule_id,
+        'warning' as severity,
+        file_id,
+        row_number,
+        unit_code,
+        report_date,
+        dossier_code,
+        'Hồ sơ ' || dossier_code || ' lùi trạng thái ' || previous_status_code || ' → '
+            || status_code || ' (sổ ngày ' || strftime(previous_report_date, '%d/%m/%Y') || ' → '
+            || strftime(report_date, '%d/%m/%Y') || ')' as detail_vi,
+        'Dossier ' || dossier_code || ' status moved backwards ' || previous_status_code || ' → '
+            || status_code || ' (ledger of ' || strftime(previous_report_date, '%Y-%m-%d') || ' → '
+            || strftime(report_date, '%Y-%m-%d') || ')' as detail_en,
+        'history' as source,
+    from states
+
+)
+
+select * from final

@@ -1,0 +1,212 @@
+"""The nightly build is incremental (ingestion.build.prepare_build + dbt incremental models) and
+gives exactly the tables of a full rebuild (`dbt build --full-refresh`).
+
+Three nights are taken in (validation aside: no findings needed here), built and published one by
+one: night 1 builds in full (no published warehouse), nights 2 and 3 incrementally. Night 3 also
+brings a corrected re-send of 445's night-1 ledger (the first file becomes `replaced`: D2
+disappears from night 1, D1's due date changes) and 44501's night-2 ledger late (it changes E1's
+due date between two states it already had: R12 moves). After night 3 the published warehouse is
+moved aside and the same night is built in full: every marts table must be equal row for row. A
+replay of an earlier night falls back to a full rebuild.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingestion import build
+from ingestion.config import Settings
+from ingestion.demo import write_night
+from ingestion.load import ingest
+from ingestion.pipeline import step_build, step_publish
+
+from .builders import make_reference
+
+N1, N2, N3 = (dt.date(2009, 3, 2) + dt.timedelta(days=i) for i in range(3))
+
+
+def dossier(code, received, due, status, *, finished=None, returned=None, sector="DD"):
+    return {
+        "dossier_code": code,
+        "procedure_code": "DD01" if sector == "DD" else "TP01",
+        "sector": sector,
+        "channel": 1,
+        "received_at": received,
+        "due_at": due,
+        "finished_at": finished,
+        "returned_at": returned,
+        "status": status,
+    }
+
+
+def night(data_dir: Path, day: dt.date, rows: dict, arrived: dt.date) -> None:
+    for path in write_night(data_dir, day, rows):
+        stamp = dt.datetime.combine(arrived, dt.time(23, 0)).timestamp()
+        os.utime(path, (stamp, stamp))
+
+
+NIGHTS = {
+    N1: [
+        (
+            N1,
+            {
+                "445": [
+                    dossier("D1", N1, dt.date(2009, 3, 20), 4),
+                    dossier("D2", dt.date(2009, 2, 25), dt.date(2009, 3, 1), 4),
+                ],
+                "44501": [
+                    dossier("E1", N1, dt.date(2009, 3, 3), 2, sector="TP"),
+                    dossier(
+                        "E2", dt.date(2009, 3, 1), dt.date(2009, 3, 5), 10, finished=N1, returned=N1
+                    ),
+                ],
+                "44502": [],
+                "S01": [dossier("F1", N1, dt.date(2009, 3, 10), 4)],
+            },
+        ),
+    ],
+    N2: [
+        (
+            N2,
+            {
+                "445": [
+                    dossier("D1", N1, dt.date(2009, 3, 20), 9, finished=N2),
+                    dossier("D3", N2, dt.date(2009, 3, 4), 4),
+                ],
+                "44502": [dossier("G1", N2, dt.date(2009, 3, 3), 4)],
+                "S01": [],
+            },
+        ),  # 44501's ledger for N2 comes late, on night 4
+    ],
+    N3: [
+        (
+            N3,
+            {
+                "445": [
+                    dossier(
+                        "D2",
+                        dt.date(2009, 2, 25),
+                        dt.date(2009, 3, 1),
+                        10,
+                        finished=N3,
+                        returned=N3,
+                    )
+                ],
+                "44501": [dossier("E1", N1, dt.date(2009, 3, 3), 7, sector="TP")],
+                "44502": [],
+                "S01": [dossier("F1", N1, dt.date(2009, 3, 10), 10, finished=N3, returned=N3)],
+            },
+        ),
+        # corrected re-send of 445's night-1 ledger: D2 was not received then, D1's due date
+        (N1, {"445": [dossier("D1", N1, dt.date(2009, 3, 21), 4)]}),
+        # 44501's night-2 ledger, late: E1 in process with another due date
+        (N2, {"44501": [dossier("E1", N1, dt.date(2009, 3, 4), 4, sector="TP")]}),
+    ],
+}
+
+
+def marts(path: Path) -> dict[str, list[tuple]]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' "
+                "order by 1"
+            ).fetchall()
+        ]
+        return {t: con.execute(f"select * from marts.{t} order by all").fetchall() for t in tables}
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def nights(tmp_path_factory: pytest.TempPathFactory):
+    data_dir = tmp_path_factory.mktemp("incremental")
+    make_reference(data_dir)
+    settings = Settings.from_env(data_dir)
+    plans = {}
+    for day, deliveries in NIGHTS.items():
+        for report_date, rows in deliveries:
+            night(data_dir, report_date, rows, arrived=day)
+        ingest(settings, day)
+        plans[day] = step_build(day, settings, run_id=f"test-{day}")
+        step_publish(day, settings, run_id=f"test-{day}")
+    return settings, plans
+
+
+def test_nights_after_the_first_are_incremental(nights) -> None:
+    settings, plans = nights
+    assert [plans[d]["full_refresh"] for d in (N1, N2, N3)] == [True, False, False]
+    assert plans[N1]["reason"] == "no published warehouse"
+    assert (plans[N2]["new_files"], plans[N2]["new_rows"], plans[N2]["changed_dossiers"]) == (
+        3,
+        3,
+        3,
+    )
+    # night 3: four ledgers of the night, the re-send (its first file's D1, D2) and the late file
+    assert (plans[N3]["new_files"], plans[N3]["new_rows"], plans[N3]["changed_dossiers"]) == (
+        6,
+        5,
+        4,
+    )
+
+
+def test_incremental_equals_full_refresh(nights) -> None:
+    settings, _ = nights
+    incremental = marts(settings.warehouse_db)
+    state = incremental["fct_dossier"]
+    assert len(state) == 7
+    aside = settings.warehouse_db.with_name("incremental.duckdb")
+    shutil.move(settings.warehouse_db, aside)
+    try:
+        plan = step_build(N3, settings)
+        assert plan["full_refresh"] and plan["reason"] == "no published warehouse"
+        full = marts(settings.build_db)
+    finally:
+        shutil.move(aside, settings.warehouse_db)
+    assert sorted(full) == sorted(incremental)
+    for table in full:
+        assert full[table] == incremental[table], table
+
+
+def test_history_through_the_replaced_and_the_late_file(nights) -> None:
+    settings, _ = nights
+    con = duckdb.connect(str(settings.warehouse_db), read_only=True)
+    try:
+        history = con.execute(
+            """select dossier_code, report_date, status_code, due_date
+               from marts.fct_dossier_history
+               where dossier_code in ('D1', 'D2', 'E1') order by 1, 2"""
+        ).fetchall()
+        r12 = con.execute(
+            """select unit_code, report_date, dossier_code from marts.dq_issues
+               where rule_id = 'R12_retroactive_edit' order by all"""
+        ).fetchall()
+    finally:
+        con.close()
+    assert history == [
+        ("D1", N1, 4, dt.date(2009, 3, 21)),
+        ("D1", N2, 9, dt.date(2009, 3, 20)),
+        ("D2", N3, 10, dt.date(2009, 3, 1)),
+        ("E1", N1, 2, dt.date(2009, 3, 3)),
+        ("E1", N2, 4, dt.date(2009, 3, 4)),
+        ("E1", N3, 7, dt.date(2009, 3, 3)),
+    ]
+    assert r12 == [("445", N2, "D1"), ("44501", N2, "E1"), ("44501", N3, "E1")]
+
+
+def test_replay_of_an_earlier_night_rebuilds_in_full(nights) -> None:
+    settings, _ = nights
+    plan = build.prepare_build(settings, N2)
+    assert plan.full_refresh
+    assert plan.reason == "the ingestion database holds 4 files after 2009-03-03"
+    plan = build.prepare_build(settings, N3)
+    assert not plan.full_refresh and plan.new_files == 0 and plan.changed_dossiers == 0
+    settings.build_db.unlink()
