@@ -41,29 +41,41 @@ def _airflow() -> str:
     return str(candidate) if candidate.exists() else "airflow"
 
 
+DUCKDB_POOL = "motcua_duckdb"
+POOL_DESCRIPTION = "one writer per DuckDB file: every motcua task that writes DuckDB"
+_MIGRATED = "migrated+pool v2\n"
+
+
 def ensure_metadata_db(settings: Settings) -> None:
-    """``airflow db migrate`` once per Airflow home (idempotent)."""
+    """``airflow db migrate`` and the one-slot pool ``motcua_duckdb``, once per Airflow home.
+
+    Idempotent; docker-compose's ``airflow-init`` does the same for PostgreSQL.
+    """
     env = airflow_env(settings)
     home = Path(env["AIRFLOW_HOME"])
     marker = home / ".motcua-migrated"
-    if marker.exists() and (home / "airflow.db").exists():
+    if marker.exists() and marker.read_text() == _MIGRATED and (home / "airflow.db").exists():
         return
     home.mkdir(parents=True, exist_ok=True)
     print(f"[motcua] preparing Airflow metadata database in {home} ...", flush=True)
-    result = subprocess.run(
-        [_airflow(), "db", "migrate"], env=env, capture_output=True, text=True, check=False
-    )
-    if result.returncode != 0:
-        raise PipelineError(
-            "airflow db migrate failed; check AIRFLOW_HOME permissions.\n" + result.stderr[-3000:]
-        )
-    marker.write_text("ok\n")
+    for command, what in (
+        ([_airflow(), "db", "migrate"], "airflow db migrate"),
+        ([_airflow(), "pools", "set", DUCKDB_POOL, "1", POOL_DESCRIPTION], "creating the pool"),
+    ):
+        result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise PipelineError(
+                f"{what} failed; check AIRFLOW_HOME ({home}) permissions.\n" + result.stderr[-3000:]
+            )
+    marker.write_text(_MIGRATED)
 
 
 def run_dag(settings: Settings, report_date: dt.date, *, quiet: bool = False) -> int:
     """``airflow dags test motcua_nightly <date>``: returns the exit code (0 = run succeeded)."""
     ensure_metadata_db(settings)
     env = airflow_env(settings)
+    # `dags test` runs in the foreground: fail at once instead of waiting for retry delays.
+    env.setdefault("MOTCUA_TASK_RETRIES", "0")
     log_file = settings.data_dir / "logs" / f"motcua_nightly_{report_date.isoformat()}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
     command = [_airflow(), "dags", "test", DAG_ID, report_date.isoformat()]
@@ -91,6 +103,8 @@ _PROGRESS_MARKERS = (
     "Marking task as",
     "ingest:",
     "validation:",
+    "stage ",
+    "report |",
     "published",
     "dbt finished",
     "ERROR",

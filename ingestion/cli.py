@@ -29,13 +29,50 @@ def _dates(args: argparse.Namespace) -> list[dt.date]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    settings = Settings.from_env(args.data_dir)
+    if args.no_airflow:
+        from .pipeline import run_night
+
+        for day in _dates(args):
+            print(f"[motcua] running {day} without Airflow ...", flush=True)
+            out = run_night(day, settings)
+            if not args.quiet:
+                for line in out["report"]["lines"]:
+                    print("  " + line, flush=True)
+            print(f"[motcua] run for {day} succeeded", flush=True)
+        return 0
     from .airflow_local import run_dag
 
-    settings = Settings.from_env(args.data_dir)
     for day in _dates(args):
         code = run_dag(settings, day, quiet=args.quiet)
         if code != 0:
             return code
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from . import publish
+
+    settings = Settings.from_env(args.data_dir)
+    if args.rollback:
+        target, info = publish.rollback(settings)
+        info = info or {}
+        print(
+            f"[motcua] {target} rolled back: now the build of run {info.get('run_id', '?')} "
+            f"as of {info.get('report_date', '?')} (published {info.get('published_at', '?')}). "
+            "Run `motcua publish --rollback` again to undo.",
+            flush=True,
+        )
+        return 0
+    rows = publish.describe_versions(settings)
+    if not rows:
+        print(f"[motcua] nothing published yet in {settings.warehouse_db.parent}")
+    for row in rows:
+        label = "published" if row["published"] else "kept     "
+        print(
+            f"{label}  {row['path']}  report date {row.get('report_date', '?')}  "
+            f"published {row.get('published_at', '?')}  run {row.get('run_id', '?')}"
+        )
     return 0
 
 
@@ -109,7 +146,25 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--date", type=_date, required=True, help="report date YYYY-MM-DD")
     run.add_argument("--end", type=_date, help="last report date of a range (runs each night)")
     run.add_argument("--quiet", action="store_true", help="print only the outcome of each run")
+    run.add_argument(
+        "--no-airflow",
+        action="store_true",
+        help="run the same steps in this process, without Airflow (recovery drills, debugging)",
+    )
     run.set_defaults(func=cmd_run)
+
+    pub = sub.add_parser(
+        "publish",
+        help="list the published warehouse and its kept versions, or roll back",
+        description=(
+            "Without options: lists warehouse/motcua.duckdb and the versions kept in "
+            "warehouse/versions/ (newest first) with the report date each holds. --rollback "
+            "atomically brings back the newest kept version; the file rolled back from is kept, "
+            "so a second --rollback undoes the first."
+        ),
+    )
+    pub.add_argument("--rollback", action="store_true", help="bring back the previous version")
+    pub.set_defaults(func=cmd_publish)
 
     demo = sub.add_parser(
         "demo",

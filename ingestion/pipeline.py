@@ -1,24 +1,44 @@
 """The nightly refresh's steps as plain functions: the DAG only wires them together.
 
 Each step takes the report date and returns a small JSON-able summary (Airflow keeps it as the
-task's return value). Every step can be called without Airflow, e.g. from tests.
+task's return value). Every step can be called without Airflow, e.g. from tests or from
+``motcua run --no-airflow`` (:func:`run_night` runs them all in one process).
+
+Stages, in order: ``ingest`` → ``validate`` → ``build`` (build file + dbt models, no tests) →
+``test`` (``dbt test`` on the build file) → ``publish`` (atomic rename) → ``report``. Every stage
+but ``report`` writes a DuckDB file, so the DAG puts them in the one-slot pool ``motcua_duckdb``.
+
+Every stage runs inside :func:`ingestion.faults.stage`, which logs it and lets a drill kill the
+process in the middle of it (``MOTCUA_FAULT_STAGE``, see :mod:`ingestion.faults`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
+from pathlib import Path
 
 from . import build, publish
 from .config import Settings
-from .load import ingest
+from .errors import PipelineError
+from .faults import stage
 
 log = logging.getLogger(__name__)
 
+STAGES = ("ingest", "validate", "build", "test", "publish", "report")
+BUILD_MARKER = "build.json"
+
+
+# --- the steps --------------------------------------------------------------------------------
+
 
 def step_ingest(report_date: dt.date, settings: Settings | None = None) -> dict:
+    from .load import ingest
+
     settings = settings or Settings.from_env()
-    summary = ingest(settings, report_date)
+    with stage("ingest"):
+        summary = ingest(settings, report_date)
     log.info(
         "ingest: %d new files (%d loaded, %d replaced, %d duplicate, %d quarantined), %d rows",
         summary.files_new,
@@ -35,19 +55,172 @@ def step_validate(report_date: dt.date, settings: Settings | None = None) -> dic
     from expectations.validate import validate_new_files
 
     settings = settings or Settings.from_env()
-    summary = validate_new_files(settings, report_date=report_date)
+    with stage("validate"):
+        summary = validate_new_files(settings, report_date=report_date)
     return summary.as_dict() if hasattr(summary, "as_dict") else dict(summary.__dict__)
 
 
-def step_build(report_date: dt.date, settings: Settings | None = None) -> dict:
-    """Prepare a fresh build file and run ``dbt build`` (models + tests) into it."""
-    settings = settings or Settings.from_env()
-    build.prepare_build(settings)
-    build.run_dbt(settings, report_date, "build")
-    return {"build_db": str(settings.build_db), "report_date": report_date.isoformat()}
+def _marker(settings: Settings) -> Path:
+    return settings.build_db.with_name(BUILD_MARKER)
 
 
-def step_publish(report_date: dt.date, settings: Settings | None = None) -> dict:
+def step_build(
+    report_date: dt.date, settings: Settings | None = None, *, run_id: str | None = None
+) -> dict:
+    """The build file (:func:`ingestion.build.prepare_build`: incremental from the published
+    warehouse, or fresh and ``--full-refresh``), then ``dbt run`` (seeds, snapshots, models; no
+    data tests) into it.
+
+    A marker next to the build file records which run built it, so that the ``test`` and
+    ``publish`` steps of another run (a backfill running beside the nightly run) refuse it.
+    """
     settings = settings or Settings.from_env()
-    target = publish.publish(settings)
-    return {"warehouse": str(target), "report_date": report_date.isoformat()}
+    run_id = run_id or f"manual__{dt.datetime.now(dt.UTC).isoformat()}"
+    with stage("build"):
+        _marker(settings).unlink(missing_ok=True)
+        # incremental from the published warehouse when possible, else fresh + --full-refresh
+        plan = build.prepare_build(settings, report_date)
+        build.run_dbt(
+            settings, report_date, "build", "--exclude-resource-type", "test", *plan.dbt_args()
+        )
+        built = {
+            "report_date": report_date.isoformat(),
+            "run_id": run_id,
+            "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        }
+        _marker(settings).write_text(json.dumps(built) + "\n")
+    return {**plan.as_dict(), **built}
+
+
+def _check_marker(settings: Settings, report_date: dt.date, run_id: str | None) -> dict:
+    marker = _marker(settings)
+    if not marker.exists() or publish.pending_build(settings) is None:
+        raise PipelineError(
+            f"no finished build at {settings.build_db}: the build step of this run did not "
+            "complete (or another run consumed it). Re-run the night."
+        )
+    built = json.loads(marker.read_text())
+    if built["report_date"] != report_date.isoformat() or (run_id and built["run_id"] != run_id):
+        raise PipelineError(
+            f"the build file was made by run {built['run_id']} for {built['report_date']}, not by "
+            f"this run ({run_id}, {report_date}): two runs overlapped (a backfill beside the "
+            "nightly run?). Nothing was published; re-run this night alone."
+        )
+    return built
+
+
+def step_test(
+    report_date: dt.date, settings: Settings | None = None, *, run_id: str | None = None
+) -> dict:
+    """``dbt test`` (every data test) on the build file: the audit before publishing."""
+    settings = settings or Settings.from_env()
+    with stage("test"):
+        built = _check_marker(settings, report_date, run_id)
+        build.run_dbt(settings, report_date, "test")
+    return {"tested": True, **built}
+
+
+def step_publish(
+    report_date: dt.date, settings: Settings | None = None, *, run_id: str | None = None
+) -> dict:
+    settings = settings or Settings.from_env()
+    with stage("publish"):
+        current = publish.published_info(settings.warehouse_db)
+        if (
+            run_id
+            and publish.pending_build(settings) is None
+            and current is not None
+            and current.get("run_id") == run_id
+        ):
+            # A retry after the rename went through: this run's build is already published.
+            log.info("publish: %s already holds this run's build", settings.warehouse_db)
+            return {"warehouse": str(settings.warehouse_db), **current}
+        built = _check_marker(settings, report_date, run_id)
+        target = publish.publish(settings, info=built)
+        _marker(settings).unlink(missing_ok=True)
+    log.info("published %s (report date %s)", target, report_date)
+    return {"warehouse": str(target), **built}
+
+
+def step_report(
+    report_date: dt.date, settings: Settings | None = None, *, data_docs: str | None = None
+) -> dict:
+    """Log a short summary of the published warehouse (province figures, gap counts, docs)."""
+    from .report import run_summary
+
+    settings = settings or Settings.from_env()
+    with stage("report"):
+        summary = run_summary(settings, report_date, data_docs=data_docs)
+    for line in summary["lines"]:
+        log.info("report | %s", line)
+    return summary
+
+
+# --- without Airflow --------------------------------------------------------------------------
+
+
+def run_night(report_date: dt.date, settings: Settings | None = None) -> dict:
+    """Every step in order in this process (``motcua run --no-airflow``): same code as the DAG."""
+    settings = settings or Settings.from_env()
+    run_id = f"direct__{report_date.isoformat()}__{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}"
+    out = {"ingest": step_ingest(report_date, settings)}
+    out["validate"] = step_validate(report_date, settings)
+    out["build"] = step_build(report_date, settings, run_id=run_id)
+    out["test"] = step_test(report_date, settings, run_id=run_id)
+    out["publish"] = step_publish(report_date, settings, run_id=run_id)
+    out["report"] = step_report(
+        report_date, settings, data_docs=out["validate"].get("data_docs_index")
+    )
+    return out
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether retrying may help: lock conflicts and I/O hiccups yes, data/pipeline errors no."""
+    text = str(exc)
+    transient_markers = ("Could not set lock", "database is locked", "Resource temporarily")
+    if isinstance(exc, PipelineError):
+        return any(marker in text for marker in transient_markers)
+    return True
+
+
+def run_stage(stage_name: str, report_date: dt.date, run_id: str, settings: Settings | None = None):
+    """One stage, as one Airflow task runs it (``python -m ingestion.pipeline``)."""
+    settings = settings or Settings.from_env()
+    if stage_name == "ingest":
+        return step_ingest(report_date, settings)
+    if stage_name == "validate":
+        return step_validate(report_date, settings)
+    if stage_name == "build":
+        return step_build(report_date, settings, run_id=run_id)
+    if stage_name == "test":
+        return step_test(report_date, settings, run_id=run_id)
+    if stage_name == "publish":
+        return step_publish(report_date, settings, run_id=run_id)
+    if stage_name == "report":
+        return step_report(report_date, settings)
+    raise PipelineError(f"unknown stage {stage_name!r}; stages: {', '.join(STAGES)}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m ingestion.pipeline <stage> <YYYY-MM-DD> <run_id>``: one stage in its own
+    process, like an Airflow task (drills, debugging a single step)."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m ingestion.pipeline")
+    parser.add_argument("stage", choices=STAGES)
+    parser.add_argument("date", type=dt.date.fromisoformat)
+    parser.add_argument("run_id")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        out = run_stage(args.stage, args.date, args.run_id)
+    except PipelineError as exc:
+        print(f"motcua: error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(out, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -114,3 +114,63 @@ def print_province_report(settings: Settings, month_end: dt.date | None = None) 
         for rule_id, count in summary["gaps"]:
             print(f"  {rule_id:30} {count:>8,}")
     print(f"\nWarehouse: {path}")
+
+
+def run_summary(
+    settings: Settings, report_date: dt.date | None = None, *, data_docs: str | None = None
+) -> dict:
+    """What the nightly ``report`` stage logs: province figures, gap counts, where the docs are.
+
+    Never raises over a missing figure (the warehouse is already published by then): the lines
+    say what is missing instead.
+    """
+    from .publish import published_info
+
+    path = settings.warehouse_db
+    lines: list[str] = []
+    out: dict = {"warehouse": str(path), "report_date": str(report_date), "lines": lines}
+    if not path.exists():
+        lines.append(f"no published warehouse at {path}")
+        return out
+    info = published_info(path) or {}
+    out["published"] = info
+    lines.append(
+        f"warehouse {path} as of {info.get('report_date', '?')} (run {info.get('run_id', '?')})"
+    )
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        try:
+            summary = province_summary(con, report_date)
+        except (PipelineError, duckdb.Error):
+            summary = province_summary(con, None)
+    except (PipelineError, duckdb.Error) as exc:
+        lines.append(f"no province figures: {exc}")
+        summary = None
+    finally:
+        con.close()
+    if summary is not None:
+        c = summary["cohort"]
+        out["province"] = {
+            k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in c.items()
+        }
+        lines.append(
+            f"{c['unit_name']} ({c['scope_code']}) {c['period_start']}…{c['period_end']}: "
+            f"received {c['received']:,}, on time {c['returned_on_time']:,} "
+            f"({_pct(c['on_time_rate'])}), late {c['returned_late']:,} ({_pct(c['late_rate'])}), "
+            f"in process {c['in_process']:,}"
+        )
+        out["gaps"] = {rule: count for rule, count in summary["gaps"]}
+        gaps = ", ".join(f"{rule} {count:,}" for rule, count in summary["gaps"]) or "none"
+        lines.append(f"record-keeping gaps (marts.dq_issues): {gaps}")
+    docs = data_docs or _find_data_docs(settings)
+    out["data_docs"] = docs
+    lines.append(f"Data Docs: {docs or 'none built yet'}")
+    return out
+
+
+def _find_data_docs(settings: Settings) -> str | None:
+    candidates = sorted(
+        settings.docs_dir.glob("**/index.html"), key=lambda p: p.stat().st_mtime, reverse=True
+    )
+    gx = [p for p in candidates if "gx" in p.parts] or candidates
+    return str(gx[0]) if gx else None

@@ -61,3 +61,55 @@ def test_image_installs_the_same_lock_as_make():
     assert "pip sync --quiet --python $(PY) requirements.lock" in makefile
     uv_pins = set(re.findall(r"uv==([\d.]+)", dockerfile + makefile))
     assert len(uv_pins) == 1
+
+
+def test_compose_runs_airflow_3_as_a_real_deployment():
+    compose = yaml.safe_load(COMPOSE.read_text())
+    services = compose["services"]
+    airflow = {name: s for name, s in services.items() if name.startswith("airflow-")}
+    for name, service in airflow.items():
+        env = service["environment"]
+        # Airflow 3: tasks talk to the API server's execution API with JWTs from one shared secret
+        assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == (
+            "http://airflow-apiserver:8080/execution/"
+        ), name
+        assert env["AIRFLOW__API_AUTH__JWT_SECRET"].startswith("${AIRFLOW__API_AUTH__JWT_SECRET:?")
+        assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("postgresql+psycopg2://")
+        volumes = service["volumes"]
+        assert any(v.endswith(":/data") for v in volumes), name
+        assert any(v.startswith("./dags:") for v in volumes), name
+        assert service["env_file"] == ".env"
+        if name != "airflow-init":
+            assert "healthcheck" in service, name
+            assert service["depends_on"]["airflow-init"] == {
+                "condition": "service_completed_successfully"
+            }
+    for name in ("postgres", "redis"):
+        assert "healthcheck" in services[name], name
+    init = services["airflow-init"]["command"][-1]
+    assert "airflow db migrate" in init
+    assert "airflow pools set motcua_duckdb 1" in init
+    assert "SIMPLE_AUTH_MANAGER_PASSWORDS_FILE" in init and "AIRFLOW_ADMIN_PASSWORD" in init
+    assert services["redis"]["profiles"] == ["celery"]
+    assert services["airflow-dag-processor"]["command"] == "dag-processor"
+    assert services["airflow-apiserver"]["command"] == "api-server"
+
+
+def test_env_example_names_every_required_variable_without_values():
+    text = COMPOSE.read_text()
+    required = set(re.findall(r"\$\{(\w+):\?", text)) | set(re.findall(r"\$\$\{(\w+):\?", text))
+    example = (REPO_ROOT / ".env.example").read_text()
+    values = dict(
+        line.split("=", 1) for line in example.splitlines() if "=" in line and line[0] != "#"
+    )
+    for name in required:
+        assert name in values, f"{name} is required by the compose file but not in .env.example"
+        if any(word in name for word in ("PASSWORD", "SECRET", "KEY")):
+            assert values[name] == "", f"{name} must be empty in .env.example"
+
+
+def test_init_script_creates_the_same_pool_as_local_runs():
+    from ingestion.airflow_local import DUCKDB_POOL, POOL_DESCRIPTION
+
+    init = yaml.safe_load(COMPOSE.read_text())["services"]["airflow-init"]["command"][-1]
+    assert f'airflow pools set {DUCKDB_POOL} 1 "{POOL_DESCRIPTION}"' in init
