@@ -280,8 +280,14 @@ def _prepare_incremental(settings: Settings, report_date: dt.date | None) -> Bui
     return BuildPlan(build, False, "incremental", new_files, new_rows, changed)
 
 
-def dbt_command(settings: Settings, *args: str, report_date: dt.date | None = None) -> list[str]:
-    """The dbt command line for this data folder (target and logs under build/)."""
+def dbt_command(
+    settings: Settings,
+    *args: str,
+    report_date: dt.date | None = None,
+    work_dir: Path | None = None,
+) -> list[str]:
+    """The dbt command line for this data folder (target and logs under ``work_dir``, by default
+    build/)."""
     dbt = Path(sys.executable).with_name("dbt")
     command = [
         str(dbt) if dbt.exists() else "dbt",
@@ -291,9 +297,9 @@ def dbt_command(settings: Settings, *args: str, report_date: dt.date | None = No
         "--profiles-dir",
         str(DBT_PROJECT_DIR),
         "--target-path",
-        str(settings.data_dir / "build" / "dbt_target"),
+        str(work_dir / "target" if work_dir else settings.data_dir / "build" / "dbt_target"),
         "--log-path",
-        str(settings.data_dir / "build" / "dbt_logs"),
+        str(work_dir / "logs" if work_dir else settings.data_dir / "build" / "dbt_logs"),
     ]
     if report_date is not None:
         command += ["--vars", json.dumps({"report_date": report_date.isoformat()})]

@@ -22,29 +22,15 @@ from pathlib import Path
 import duckdb
 
 from . import store
-from .build import dbt_env
-from .config import DBT_PROJECT_DIR, Settings
+from .build import dbt_command, dbt_env
+from .config import Settings
 from .errors import PipelineError
 
 log = logging.getLogger(__name__)
 
 
 def _dbt(settings: Settings, db: Path, work: Path, report_date: dt.date, *args: str) -> None:
-    dbt = Path(sys.executable).with_name("dbt")
-    command = [
-        str(dbt) if dbt.exists() else "dbt",
-        *args,
-        "--project-dir",
-        str(DBT_PROJECT_DIR),
-        "--profiles-dir",
-        str(DBT_PROJECT_DIR),
-        "--target-path",
-        str(work / "target"),
-        "--log-path",
-        str(work / "logs"),
-        "--vars",
-        f'{{report_date: "{report_date.isoformat()}"}}',
-    ]
+    command = dbt_command(settings, *args, report_date=report_date, work_dir=work)
     env = dbt_env(settings)
     env["MOTCUA_BUILD_DB"] = str(db)
     env["DBT_PARTIAL_PARSE"] = "false"

@@ -141,33 +141,9 @@ measures as (
 
 ),
 
-received_dossiers as (
-
-    select
-        unit_code,
-        sector_code,
-    from dossiers
-    where received_date <= {{ as_of_date() }}
-
-),
-
-unit_sectors as (
-
-    select unit_code, sector_code from received_dossiers where sector_code is not null
-    union
-    select unit_code, 'ALL' from received_dossiers
-
-),
-
 combinations as (
 
-    select distinct
-        scopes.scope_level,
-        scopes.scope_code,
-        unit_sectors.sector_code,
-    from unit_sectors
-    inner join scopes
-        on unit_sectors.unit_code = scopes.unit_code
+    select * from {{ ref('int_scope_sectors') }}
 
 ),
 

@@ -18,22 +18,9 @@ periods as (
 
 ),
 
-received_dossiers as (
-
-    select
-        unit_code,
-        sector_code,
-    from {{ ref('int_dossiers_latest') }}
-    where is_received
-        and received_date <= {{ as_of_date() }}
-
-),
-
 unit_sectors as (
 
-    select unit_code, sector_code from received_dossiers where sector_code is not null
-    union
-    select unit_code, 'ALL' from received_dossiers
+    select * from {{ ref('int_unit_sectors') }}
 
 ),
 

@@ -1,0 +1,19 @@
+-- Every (unit, sector) that has received at least one dossier up to the as-of date, plus
+-- (unit, 'ALL'): the rows the indicator marts emit for every period (zeros allowed).
+
+with
+
+received_dossiers as (
+
+    select
+        unit_code,
+        sector_code,
+    from {{ ref('int_dossiers_latest') }}
+    where is_received
+        and received_date <= {{ as_of_date() }}
+
+)
+
+select unit_code, sector_code from received_dossiers where sector_code is not null
+union
+select unit_code, 'ALL' from received_dossiers
