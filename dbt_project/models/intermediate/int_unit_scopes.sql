@@ -39,8 +39,7 @@ unit_districts as (
     qualify row_number() over (
         partition by unit_code
         order by
-            coalesce(valid_from, date '1900-01-01') <= {{ as_of_date() }}
-                and coalesce(valid_to, date '9999-12-31') >= {{ as_of_date() }} desc,
+            {{ is_in_force() }} desc,
             valid_from desc nulls last
     ) = 1
 

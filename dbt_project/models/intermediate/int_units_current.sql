@@ -21,8 +21,7 @@ current_version as (
         one_stop_since,
         valid_from,
         valid_to,
-        coalesce(valid_from, date '1900-01-01') <= {{ as_of_date() }}
-            and coalesce(valid_to, date '9999-12-31') >= {{ as_of_date() }} as is_in_force,
+        {{ is_in_force() }} as is_in_force,
     from versions
     qualify row_number() over (
         partition by unit_code
