@@ -44,8 +44,11 @@ CALENDAR_FIRST = date(1995, 1, 1)
 CALENDAR_LAST = date(2099, 12, 31)
 
 ROWS_TABLE = "_validation_rows"
-# Columns of submission_rows the finding details read, joined back for the failing rows only.
+# Columns of submission_rows the findings read, joined back for the failing rows only.
 DETAIL_COLUMNS = (
+    "unit_code",
+    "report_date",
+    "dossier_code",
     "procedure_code",
     "sector",
     "channel_raw",
@@ -63,8 +66,6 @@ DETAIL_COLUMNS = (
 )
 FILES_TABLE = "_validation_files"
 INDEX_COLUMNS = ("file_id", "row_number")
-# Columns handed to GX besides the derived ones (readable in Data Docs, needed for findings).
-FRAME_COLUMNS = (*INDEX_COLUMNS, "unit_code", "dossier_code")
 
 
 def select_files(
@@ -85,15 +86,13 @@ def select_files(
 
 
 def id_table(con: duckdb.DuckDBPyConnection, name: str, ids: Sequence[int]) -> str:
-    """Create (or replace) the temp table ``name(file_id bigint)`` holding ``ids``. Passed
-    through Arrow: DuckDB binds a Python list parameter of a few hundred ids in seconds."""
-    import pyarrow as pa
-
-    con.register("_id_values", pa.table({"file_id": pa.array(list(ids), pa.int64())}))
-    try:
-        con.execute(f"create or replace temp table {name} as select file_id from _id_values")
-    finally:
-        con.unregister("_id_values")
+    """Create (or replace) the temp table ``name(file_id bigint)`` holding ``ids``, written as a
+    list literal (integers only): DuckDB binds a Python list parameter of a few hundred ids in
+    seconds, and registering an Arrow table imports ``pyarrow.dataset`` (a second) first."""
+    values = ", ".join(str(int(i)) for i in ids)
+    con.execute(
+        f"create or replace temp table {name} as select unnest([{values}]::bigint[]) as file_id"
+    )
     return name
 
 
@@ -239,12 +238,50 @@ def _in(values: Sequence[int]) -> str:
     return "(" + ", ".join(str(int(v)) for v in values) + ")"
 
 
+def _field_list(*cases: tuple[str, str]) -> str:
+    """``'a, b'``: the fields whose condition holds, NULL when none does. The list is built
+    for those rows only (building and dropping an empty one costs on every row)."""
+    any_case = " or ".join(f"({condition})" for condition, _ in cases)
+    parts = ", ".join(f"case when {condition} then '{field}' end" for condition, field in cases)
+    return f"case when {any_case} then concat_ws(', ', {parts}) end"
+
+
 def _derived_sql() -> str:
     no_due = _in(NO_DUE_DATE_STATUSES)
     pending = _in(PENDING_STATUSES)
     resolved = _in(RESOLVED_STATUSES)
     returned = int(RETURNED_STATUS)
     norm = "lower(regexp_replace({}, '\\s+', '', 'g'))"
+    r03_missing = _field_list(
+        ("b.dossier_code is null", "dossier_code"),
+        ("b.procedure_code is null", "procedure_code"),
+        ("b.sector is null", "sector"),
+        ("b.channel_raw is null", "channel"),
+        ("b.received_at_raw is null", "received_at"),
+        ("b.status_raw is null", "status"),
+        ("b.due_at_raw is null and b.due_expected", "due_at"),
+    )
+    r04_invalid = _field_list(
+        ("b.channel_raw is not null and b.channel_code is null", "channel"),
+        ("b.status_raw is not null and b.status_code is null", "status"),
+        ("b.received_at_raw is not null and b.received_date is null", "received_at"),
+        ("b.due_at_raw is not null and b.due_date is null", "due_at"),
+        (
+            "b.rescheduled_due_at_raw is not null and b.rescheduled_due_date is null",
+            "rescheduled_due_at",
+        ),
+        ("b.finished_at_raw is not null and b.finished_date is null", "finished_at"),
+        ("b.returned_at_raw is not null and b.returned_date is null", "returned_at"),
+    )
+    r07_after = _field_list(
+        ("b.received_date > b.report_date", "received_at"),
+        ("b.finished_date > b.report_date", "finished_at"),
+        ("b.returned_date > b.report_date", "returned_at"),
+    )
+    r08_pending = _field_list(
+        (f"b.status_code in {pending} and b.finished_at_raw is not null", "finished_at"),
+        (f"b.status_code in {pending} and b.returned_at_raw is not null", "returned_at"),
+    )
     return f"""
     create or replace temp table {ROWS_TABLE} as
     with procedures as (
@@ -271,13 +308,14 @@ def _derived_sql() -> str:
         from submission_rows as s
         join {FILES_TABLE} as f on f.file_id = s.file_id
     ),
-    -- Two steps: the keys seen twice (a plain count), then the row list of those only (an
-    -- ordered string_agg over every one of a million keys costs ten times more).
-    duplicate_keys as (
-        select file_id, dossier_code,
+    -- Two steps: the keys seen twice, counted by a hash of (file, dossier code) (a million
+    -- integers group faster than a million strings), then the row list of those only, by the
+    -- real key (two keys sharing a hash are told apart there).
+    duplicate_hashes as (
+        select hash(file_id, dossier_code) as key_hash,
         from rows
         where dossier_code is not null
-        group by file_id, dossier_code
+        group by key_hash
         having count(*) > 1
     ),
     duplicates as (
@@ -287,9 +325,10 @@ def _derived_sql() -> str:
             count(*) as copies,
             string_agg(r.row_number::varchar, ', ' order by r.row_number) as row_numbers,
         from rows as r
-        semi join duplicate_keys as k
-            on k.file_id = r.file_id and k.dossier_code = r.dossier_code
+        semi join duplicate_hashes as k on k.key_hash = hash(r.file_id, r.dossier_code)
+        where r.dossier_code is not null
         group by r.file_id, r.dossier_code
+        having count(*) > 1
     ),
     -- Sector names normalised once per distinct value, not once per row.
     row_sectors as (
@@ -316,41 +355,18 @@ def _derived_sql() -> str:
         left join _calendar as cr on cr.d = r.received_date
         left join _calendar as cd on cd.d = r.due_date
     )
-    -- Narrow on purpose (a million rows are written): keys, what the details need that is not
-    -- in submission_rows, and the derived columns. Findings join submission_rows back
+    -- Narrow on purpose (a million rows are written): the key, what the details need that is
+    -- not in submission_rows, and the derived columns. Findings join submission_rows back
     -- (DETAIL_COLUMNS) for their few rows.
     select
         b.file_id,
         b.row_number,
-        b.unit_code,
-        b.report_date,
-        b.dossier_code,
         b.statutory_days,
         w.d as expected_due_date,
 
-        nullif(concat_ws(', ',
-            case when b.dossier_code is null then 'dossier_code' end,
-            case when b.procedure_code is null then 'procedure_code' end,
-            case when b.sector is null then 'sector' end,
-            case when b.channel_raw is null then 'channel' end,
-            case when b.received_at_raw is null then 'received_at' end,
-            case when b.status_raw is null then 'status' end,
-            case when b.due_at_raw is null and b.due_expected then 'due_at' end
-        ), '') as r03_missing_fields,
+        {r03_missing} as r03_missing_fields,
 
-        nullif(concat_ws(', ',
-            case when b.channel_raw is not null and b.channel_code is null then 'channel' end,
-            case when b.status_raw is not null and b.status_code is null then 'status' end,
-            case when b.received_at_raw is not null and b.received_date is null
-                then 'received_at' end,
-            case when b.due_at_raw is not null and b.due_date is null then 'due_at' end,
-            case when b.rescheduled_due_at_raw is not null and b.rescheduled_due_date is null
-                then 'rescheduled_due_at' end,
-            case when b.finished_at_raw is not null and b.finished_date is null
-                then 'finished_at' end,
-            case when b.returned_at_raw is not null and b.returned_date is null
-                then 'returned_at' end
-        ), '') as r04_invalid_fields,
+        {r04_invalid} as r04_invalid_fields,
 
         case when b.procedure_code is not null and not b.procedure_known
             then b.procedure_code end as r05_unknown_procedure,
@@ -368,11 +384,7 @@ def _derived_sql() -> str:
         case when b.returned_date < b.finished_date
             then b.returned_date::varchar || ' < ' || b.finished_date::varchar
         end as r07_returned_before_finished,
-        nullif(concat_ws(', ',
-            case when b.received_date > b.report_date then 'received_at' end,
-            case when b.finished_date > b.report_date then 'finished_at' end,
-            case when b.returned_date > b.report_date then 'returned_at' end
-        ), '') as r07_after_report_date,
+        {r07_after} as r07_after_report_date,
 
         case when b.status_code in {resolved}
                 and b.finished_at_raw is null and b.returned_at_raw is null
@@ -385,10 +397,7 @@ def _derived_sql() -> str:
         case when b.returned_at_raw is not null and b.status_code <> {returned}
             then 'status ' || b.status_code
         end as r08_return_date_not_returned,
-        case when b.status_code in {pending} then nullif(concat_ws(', ',
-            case when b.finished_at_raw is not null then 'finished_at' end,
-            case when b.returned_at_raw is not null then 'returned_at' end
-        ), '') end as r08_pending_with_result,
+        {r08_pending} as r08_pending_with_result,
 
         case when b.statutory_days is not null
                 and b.due_expected
@@ -448,7 +457,7 @@ def gx_frame(con: duckdb.DuckDBPyConnection):
     Fetched through Arrow (a million rows in about 1 s, against 5 s for NumPy object
     columns), with a plain range index: with a named index GX looks every
     failing row up one by one (10 s for 40,000 failing rows). The failing rows themselves are
-    read from DuckDB (``failing_rows``), and so is everything the findings say."""
+    read from DuckDB (``failing_condition``), and so is everything the findings say."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -471,19 +480,11 @@ def gx_frame(con: duckdb.DuckDBPyConnection):
     return frame
 
 
-def failing_rows_sql(checks: Sequence[Check]) -> str:
-    """A query of ``(rule_id, check_name, file_id, row_number)``, one row per row failing one
-    of ``checks``: the rows whose derived column GX finds unexpected (``null`` checks: not
-    NULL; ``between``: outside the rule's tolerance, NULL passing as in GX)."""
-    parts = []
-    for check in checks:
-        if check.kind == "between":
-            tolerance = int(check.rule.tolerance_working_days)  # type: ignore[attr-defined]
-            condition = f"abs({check.column}) > {tolerance}"
-        else:
-            condition = f"{check.column} is not null"
-        parts.append(
-            f"select '{check.rule.id}' as rule_id, '{check.name}' as check_name, "
-            f"file_id, row_number from {ROWS_TABLE} where {condition}"
-        )
-    return " union all ".join(parts)
+def failing_condition(check: Check) -> str:
+    """The SQL condition of a row failing ``check`` in ``_validation_rows``: its derived column
+    is what GX finds unexpected (``null`` checks: not NULL; ``between``: outside the rule's
+    tolerance, NULL passing as in GX)."""
+    if check.kind == "between":
+        tolerance = int(check.rule.tolerance_working_days)  # type: ignore[attr-defined]
+        return f"abs({check.column}) > {tolerance}"
+    return f"{check.column} is not null"

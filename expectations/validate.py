@@ -19,13 +19,14 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from expectations import derive
-from expectations.details import describe
+from expectations.details import describe_sql, literal
 from expectations.rules import CHECKS, FILE_CHECKS, R06, Check
 from ingestion.config import Settings
 from ingestion.store import connect
@@ -118,58 +119,53 @@ def validate_new_files(settings: Settings, *, report_date: date | None = None) -
             _log_data_docs(settings)
             return ValidationSummary(seconds=time.monotonic() - started)
         file_ids = tuple(int(f) for f, _ in files)
-        rows = 0
-        frame = None
         if file_ids:
             _require_reference(con)
-            rows = derive.derive(con, file_ids, derive.read_overrides(override_paths(settings)))
-            log.info(
-                "Validation: %d loaded file(s), %d row(s) (report dates %s to %s)",
-                len(file_ids),
-                rows,
-                min(d for _, d in files),
-                max(d for _, d in files),
-            )
-            frame = derive.gx_frame(con)
-        files_frame = derive.files_frame(con, manifest)
-        log.info("Validation: %d file(s) taken in to check (manifest)", len(manifest))
-
-        t0 = time.monotonic()
-        from expectations import suite  # imports great_expectations (about 10 s)
-
-        context = suite.open_context(settings)
-        log.info("Validation: GX ready in %.1f s", time.monotonic() - t0)
         run_name = f"motcua files {manifest[0]}-{manifest[-1]}" + (
             f" up to {report_date.isoformat()}" if report_date else ""
         )
-        findings: list[dict[str, Any]] = []
-        if frame is not None:
+        # DuckDB works in a thread of its own: the derived columns and the frames GX checks
+        # while this one imports GX and readies its objects, then every failing row and its
+        # findings while this one runs the file suite and builds Data Docs. (Staged while the
+        # row suite runs, they slow it down more than they take.)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="validate-duckdb") as worker:
+            prepared = worker.submit(_prepare, con, settings, files, manifest)
+            staged = None
+
             t0 = time.monotonic()
-            result = suite.run(context, frame, run_name, suite.ROWS)
-            log.info(
-                "Validation: GX suite %s ran in %.1f s (success=%s)",
-                suite.ROWS.name,
-                time.monotonic() - t0,
-                result.success,
-            )
+            from expectations import suite  # imports great_expectations (about 10 s)
+
+            context = suite.open_context(settings)
+            rows_checkpoint = suite.checkpoint(context, suite.ROWS) if file_ids else None
+            files_checkpoint = suite.checkpoint(context, suite.FILES)
+            log.info("Validation: GX ready in %.1f s", time.monotonic() - t0)
+            rows, frame, files_frame = prepared.result()
+            rows_run = None
+            if rows_checkpoint is not None:
+                rows_run = _run_suite(suite, rows_checkpoint, frame, run_name, suite.ROWS)
+                staged = worker.submit(stage_findings, con)
+            files_run = _run_suite(suite, files_checkpoint, files_frame, run_name, suite.FILES)
+            runs = [r for r in (rows_run, files_run) if r is not None]
+            file_hits = hits_from_result(files_run.result, suite.FILES.checks)
             t0 = time.monotonic()
-            findings = build_findings(con, failed_checks(result))
-            log.info(
-                "Validation: %d finding(s) built in %.1f s", len(findings), time.monotonic() - t0
-            )
-        t0 = time.monotonic()
-        file_result = suite.run(context, files_frame, run_name, suite.FILES)
-        file_hits = hits_from_result(file_result, suite.FILES.checks)
-        log.info(
-            "Validation: GX suite %s ran in %.1f s (success=%s)",
-            suite.FILES.name,
-            time.monotonic() - t0,
-            file_result.success,
-        )
+            suite.update_data_docs(context, settings, runs)
+            log.info("Validation: Data Docs built in %.1f s", time.monotonic() - t0)
+
+            by_rule: dict[str, int] = {}
+            if staged is not None:
+                t0 = time.monotonic()
+                findings = staged.result()
+                findings.check_against(failed_checks(rows_run.result))
+                by_rule = findings.by_rule
+                log.info(
+                    "Validation: %d finding(s) staged (waited %.1f s for them)",
+                    sum(by_rule.values()),
+                    time.monotonic() - t0,
+                )
 
         con.execute("begin transaction")
         try:
-            _write(con, file_ids, findings, checked=tuple(manifest))
+            _write(con, file_ids, staged=staged is not None, checked=tuple(manifest))
             con.execute("commit")
         except BaseException:
             con.execute("rollback")
@@ -180,13 +176,12 @@ def validate_new_files(settings: Settings, *, report_date: date | None = None) -
     from expectations import datadocs
 
     datadocs.make_offline(suite.docs_dir(settings))
-    by_rule = Counter(f["rule_id"] for f in findings)
     quarantined = Counter(h.rule_id for h in file_hits)
     index = suite.docs_dir(settings) / "index.html"
     summary = ValidationSummary(
         file_ids=file_ids,
         rows=rows,
-        findings_by_rule={r: by_rule[r] for r in ROW_RULES if by_rule[r]},
+        findings_by_rule={r: by_rule[r] for r in ROW_RULES if by_rule.get(r)},
         data_docs_index=index if index.exists() else None,
         seconds=time.monotonic() - started,
         checked_file_ids=tuple(manifest),
@@ -208,6 +203,38 @@ def _log_data_docs(settings: Settings) -> None:
     index = settings.docs_dir / "gx" / "index.html"
     if index.exists():
         log.info("Validation: Data Docs (open from disk): %s", index.resolve().as_uri())
+
+
+def _prepare(con, settings: Settings, files: list[tuple[int, date]], manifest: list[int]):
+    """``(rows, row frame or None, file frame)``: the derived columns of the loaded ``files``
+    and the DataFrames the two suites check."""
+    rows, frame = 0, None
+    if files:
+        rows = derive.derive(
+            con, [f for f, _ in files], derive.read_overrides(override_paths(settings))
+        )
+        log.info(
+            "Validation: %d loaded file(s), %d row(s) (report dates %s to %s)",
+            len(files),
+            rows,
+            min(d for _, d in files),
+            max(d for _, d in files),
+        )
+        frame = derive.gx_frame(con)
+    log.info("Validation: %d file(s) taken in to check (manifest)", len(manifest))
+    return rows, frame, derive.files_frame(con, manifest)
+
+
+def _run_suite(suite, point, frame, run_name: str, spec):
+    t0 = time.monotonic()
+    run = suite.run(point, frame, run_name)
+    log.info(
+        "Validation: GX suite %s ran in %.1f s (success=%s)",
+        spec.name,
+        time.monotonic() - t0,
+        run.result.success,
+    )
+    return run
 
 
 def _require_reference(con) -> None:
@@ -275,88 +302,144 @@ def _index_pairs(index_list: list[dict[str, Any]]) -> list[tuple[int, int]]:
     return pairs
 
 
-def build_findings(con, failed: dict[str, int]) -> list[dict[str, Any]]:
-    """One finding per rule, file (unit and report date) and dossier; rows without a dossier
-    code are findings of their own. Details of one rule on one dossier are joined.
+@dataclass(frozen=True)
+class StagedFindings:
+    """The failing rows DuckDB found (per check) and the findings made of them (per rule)."""
 
-    ``failed`` is what GX found (check name → failing rows). The rows themselves come from
-    DuckDB, from the same derived columns, with everything the details need, in one ordered
-    query; their number must be GX's (a difference is a pipeline error: it raises)."""
-    checks = [_CHECK_BY_NAME[name] for name in failed]
-    if not checks:
-        return []
-    cursor = con.execute(
-        f"""
-        with hits as ({derive.failing_rows_sql(checks)})
-        select h.check_name, r.*, {", ".join(f"s.{c}" for c in derive.DETAIL_COLUMNS)}
-        from hits as h
-        join {derive.ROWS_TABLE} as r
-            on r.file_id = h.file_id and r.row_number = h.row_number
-        join submission_rows as s
-            on s.file_id = h.file_id and s.row_number = h.row_number
-        order by h.file_id, h.row_number, h.rule_id, h.check_name
+    by_check: dict[str, int]
+    by_rule: dict[str, int]
+
+    def check_against(self, failed: dict[str, int]) -> None:
+        """GX decides: every check GX found failing (``failed``: check name → failing rows) must
+        have exactly that many failing rows here, and every other check none; a difference is
+        a pipeline error (it raises) and nothing is written."""
+        wrong = {
+            name: (failed.get(name, 0), self.by_check.get(name, 0))
+            for name in _CHECK_BY_NAME
+            if failed.get(name, 0) != self.by_check.get(name, 0)
+        }
+        if wrong:
+            raise RuntimeError(
+                f"GX and DuckDB disagree on the failing rows (check: (GX, DuckDB)): {wrong}"
+            )
+
+
+def stage_findings(con) -> StagedFindings:
+    """Create the temp table ``_new_findings`` (``FINDING_COLUMNS``) from ``_validation_rows``:
+    one finding per rule, file (unit and report date) and dossier; rows without a dossier code
+    are findings of their own. Details of one rule on one dossier are joined.
+
+    The failing rows are those whose derived column GX finds unexpected; they are read from
+    DuckDB with what their details need (``expectations.details``), while GX builds Data Docs.
+    What is written is what GX found: ``StagedFindings.check_against`` its result, first."""
+    con.execute(f"create or replace temp table {HITS_TABLE} as {_hits_sql(list(CHECKS))}")
+    by_check = con.execute(f"select check_name, count(*) from {HITS_TABLE} group by check_name")
+    by_check = dict(by_check.fetchall())
+    con.execute(f"create or replace temp table {FINDINGS_TABLE} as {_grouped_sql()}")
+    by_rule = con.execute(f"select rule_id, count(*) from {FINDINGS_TABLE} group by rule_id")
+    return StagedFindings(by_check, dict(by_rule.fetchall()))
+
+
+HITS_TABLE = "_validation_hits"
+FINDINGS_TABLE = "_new_findings"
+# Details of one finding are listed by row, then by check name (alphabetical, as they were).
+_CHECK_ORDER = {name: i for i, name in enumerate(sorted(_CHECK_BY_NAME))}
+
+
+def _hits_sql(checks: list[Check]) -> str:
+    """One row per failing row and check of ``checks``, with the finding's columns and the
+    row's details: the failing rows of ``_validation_rows`` (the derived columns GX checked)
+    joined to their ``submission_rows`` columns the details need."""
+    conditions = [derive.failing_condition(c) for c in checks] or ["false"]
+    parts = []
+    for check, condition in zip(checks or CHECKS[:1], conditions, strict=True):
+        vi, en = describe_sql(check.name, check.column)
+        parts.append(
+            f"""
+            select
+                {literal(check.rule.id)} as rule_id,
+                {literal(str(check.rule.severity))} as severity,
+                {literal(check.name)} as check_name,
+                {_CHECK_ORDER[check.name]} as check_order,
+                file_id, row_number, unit_code, report_date, dossier_code,
+                {vi} as detail_vi,
+                {en} as detail_en,
+            from failing
+            where {condition}
+            """
+        )
+    return f"""
+        with failing as (
+            select r.*, {", ".join(f"s.{c}" for c in derive.DETAIL_COLUMNS)}
+            from {derive.ROWS_TABLE} as r
+            join submission_rows as s
+                on s.file_id = r.file_id and s.row_number = r.row_number
+            where {" or ".join(f"({c})" for c in conditions)}
+        )
+        {" union all ".join(parts)}
         """
-    )
-    names = [d[0] for d in cursor.description][1:]
-    counted: Counter[str] = Counter()
-    groups: dict[tuple, dict[str, Any]] = {}
-    for check_name, *values in cursor.fetchall():
-        row = dict(zip(names, values, strict=True))
-        check = _CHECK_BY_NAME[check_name]
-        counted[check_name] += 1
-        file_id, row_number, dossier = row["file_id"], row["row_number"], row["dossier_code"]
-        # Rows without a dossier code cannot be grouped: each is its own finding.
-        unit_key = dossier if dossier is not None else ("row", row_number)
-        key = (check.rule.id, file_id, unit_key)
-        # The row's derived value for the check, as GX saw it.
-        detail_vi, detail_en = describe(check_name, row, row[check.column])
-        group = groups.get(key)
-        if group is None:
-            group = groups[key] = {
-                "rule_id": check.rule.id,
-                "severity": str(check.rule.severity),
-                "file_id": file_id,
-                "row_number": row_number,
-                "unit_code": row["unit_code"],
-                "report_date": row["report_date"],
-                "dossier_code": dossier,
-                "_details": [],
-            }
-        group["_details"].append((row_number, detail_vi, detail_en))
-    wrong = {name: (n, counted[name]) for name, n in failed.items() if counted[name] != n}
-    if wrong:
-        raise RuntimeError(
-            f"GX and DuckDB disagree on the failing rows (check: (GX, DuckDB)): {wrong}"
+
+
+def _grouped_sql() -> str:
+    """The findings of ``_validation_hits``, one per rule, file and dossier (or row without a
+    dossier code). Nearly all have a single hit, whose details are the finding's. Otherwise the
+    details are listed by row, then check; a rule on several rows of one dossier says which row
+    each is about, except R06 (about all copies at once); a detail said twice is kept once.
+
+    Grouped once, without window functions or ordered aggregates: over the tens of thousands of
+    findings of a night, either costs several times the rest of the query."""
+
+    def listed(text: str, row_label: str) -> str:
+        line = f"case when per_row then concat('{row_label} ', d.row_number, ': ', d.{text}) "
+        line += f"else d.{text} end"
+        lines = f"list_transform(list_sort(details), lambda d: {line})"
+        # list_sort orders by the struct's fields: row number, then check
+        return (
+            f"array_to_string(list_filter({lines}, "
+            f"lambda t, i: not list_contains({lines}[:i - 1], t)), '; ')"
         )
 
-    findings = []
-    for group in groups.values():
-        details = group.pop("_details")
-        # R06 is about all copies at once; another rule on several copies says which row.
-        per_row = len({row for row, _, _ in details}) > 1 and group["rule_id"] != R06.id
-        if per_row:
-            vi = [f"Dòng {row}: {text}" for row, text, _ in details]
-            en = [f"Row {row}: {text}" for row, _, text in details]
-        else:
-            vi = [text for _, text, _ in details]
-            en = [text for _, _, text in details]
-        group["detail_vi"] = "; ".join(dict.fromkeys(vi))
-        group["detail_en"] = "; ".join(dict.fromkeys(en))
-        findings.append(group)
-    return findings
+    return f"""
+        with keyed as (
+            select *,
+                -- rows without a dossier code cannot be grouped: each is its own finding
+                case when dossier_code is null then row_number end as lone_row,
+            from {HITS_TABLE}
+        ),
+        findings as (
+            select
+                rule_id,
+                any_value(severity) as severity,
+                file_id,
+                min(row_number) as row_number,
+                any_value(unit_code) as unit_code,
+                any_value(report_date) as report_date,
+                dossier_code,
+                count(*) as hits,
+                max(row_number) > min(row_number) and rule_id <> {literal(R06.id)} as per_row,
+                any_value(detail_vi) as one_vi,
+                any_value(detail_en) as one_en,
+                list(struct_pack(row_number, check_order, detail_vi, detail_en)) as details,
+            from keyed
+            group by rule_id, file_id, dossier_code, lone_row
+        )
+        select
+            rule_id, severity, file_id, row_number, unit_code, report_date, dossier_code,
+            case when hits = 1 then one_vi else {listed("detail_vi", "Dòng")} end as detail_vi,
+            case when hits = 1 then one_en else {listed("detail_en", "Row")} end as detail_en,
+        from findings
+        """
 
 
 def _write(
     con,
     file_ids: tuple[int, ...],
-    findings: list[dict[str, Any]],
     *,
+    staged: bool,
     checked: tuple[int, ...] = (),
 ) -> None:
-    """Replace the row findings of ``file_ids`` and mark ``file_ids`` and ``checked`` (the
-    manifest rows of the file-level suite) validated."""
-    import pyarrow as pa
-
+    """Replace the row findings of ``file_ids`` by the staged ones (``stage_findings``) and mark
+    ``file_ids`` and ``checked`` (the manifest rows of the file-level suite) validated."""
     # A file re-validated (its validated_files row removed by hand) gets fresh findings.
     derive.id_table(con, "_validated_ids", file_ids)
     rules = ", ".join(f"'{rule}'" for rule in ROW_RULES)  # ids from the registry
@@ -364,26 +447,9 @@ def _write(
         "delete from findings where file_id in (select file_id from _validated_ids) "
         f"and row_number is not null and rule_id in ({rules})"
     )
-    if findings:
-        table = pa.table(
-            {
-                "rule_id": pa.array([f["rule_id"] for f in findings], pa.string()),
-                "severity": pa.array([f["severity"] for f in findings], pa.string()),
-                "file_id": pa.array([f["file_id"] for f in findings], pa.int64()),
-                "row_number": pa.array([f["row_number"] for f in findings], pa.int32()),
-                "unit_code": pa.array([f["unit_code"] for f in findings], pa.string()),
-                "report_date": pa.array([f["report_date"] for f in findings], pa.date32()),
-                "dossier_code": pa.array([f["dossier_code"] for f in findings], pa.string()),
-                "detail_vi": pa.array([f["detail_vi"] for f in findings], pa.string()),
-                "detail_en": pa.array([f["detail_en"] for f in findings], pa.string()),
-            }
-        )
-        con.register("_new_findings", table)
-        try:
-            cols = ", ".join(FINDING_COLUMNS)
-            con.execute(f"insert into findings ({cols}) select {cols} from _new_findings")
-        finally:
-            con.unregister("_new_findings")
+    if staged:
+        cols = ", ".join(FINDING_COLUMNS)
+        con.execute(f"insert into findings ({cols}) select {cols} from {FINDINGS_TABLE}")
     derive.id_table(con, "_validated_ids", sorted({*file_ids, *checked}))
     con.execute(
         "insert into validated_files (file_id, validated_at) "

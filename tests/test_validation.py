@@ -256,7 +256,8 @@ def populate(con) -> None:
     row("HS-R08-PEND", status="4", returned=None)
     row("HS-OK-9", status="9", returned=None)
     # R09 (5 working days): exact is the clean row; N+1 is tolerated; N+3 and N-2 are not.
-    # Tết 2009: received Friday 23/01, 26–30/01 off, so the 5th working day is 06/02.
+    # Tết 2009: received Friday 23/01; 26–28/01 off, and Thursday 29/01 for the eve on Sunday
+    # 25/01 (no swap in 2009: Friday 30/01 is worked), so the 5th working day is 05/02.
     row("HS-OK-R09-PLUS1", due=D("2009-02-10"))
     row("HS-OK-R09-MINUS1", due=D("2009-02-06"), finished=D("2009-02-05"), returned=D("2009-02-06"))
     row("HS-R09-PLUS3", due=D("2009-02-12"))
@@ -264,9 +265,9 @@ def populate(con) -> None:
     row(
         "HS-OK-R09-TET",
         received=D("2009-01-23"),
-        due=D("2009-02-06"),
+        due=D("2009-02-05"),
         finished=D("2009-02-05"),
-        returned=D("2009-02-06"),
+        returned=D("2009-02-05"),
     )
     row(
         "HS-R09-TET-NAIVE",
@@ -501,6 +502,20 @@ def test_no_new_files_returns_without_importing_gx(tmp_path):
 
 def test_holiday_overrides_file():
     overrides = read_overrides([OVERRIDES_CSV])
-    assert overrides[D("2009-01-30")].is_working_day is False
-    assert overrides[D("2009-01-17")].is_working_day is True
+    # 2009 had no swap (the first were in 2010; sources in dbt_project/seeds/_seeds.yml)
+    assert not [day for day in overrides if day.year == 2009]
+    assert overrides[D("2010-02-27")].is_working_day is True  # for Friday 19/02 (holidays)
+    assert overrides[D("2010-09-03")].is_working_day is False  # not in the holidays package
+    assert overrides[D("2010-09-11")].is_working_day is True
     assert R09.tolerance_working_days == 1
+
+
+def test_tet_2009_calendar():
+    """Tết Kỷ Sửu: the eve (Sunday 25/01) is made up on Thursday 29/01; Friday 30/01 is worked."""
+    from ingestion.calendar import calendar_rows
+
+    days = calendar_rows(D("2009-01-17"), D("2009-02-02"), read_overrides([OVERRIDES_CSV]))
+    off = [day for day, working, _ in days if not working and day.isoweekday() <= 5]
+    assert off == [D("2009-01-26"), D("2009-01-27"), D("2009-01-28"), D("2009-01-29")]
+    worked = {day for day, working, _ in days if working}
+    assert D("2009-01-30") in worked and D("2009-01-17") not in worked

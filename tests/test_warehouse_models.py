@@ -2,7 +2,8 @@
 the hand-made build database of tests/dbt_fixtures.py (as-of date D = 2009-02-04) with:
 
 * the working-day calendar of ingestion.calendar for 2008-2009 (raw.ref_calendar; Tết 2009 is
-  25-29 January, Friday 30 January is given off for the worked Saturday 17 January);
+  25-29 January, Thursday 29 making up for the eve on Sunday 25; no swap in 2009, so Friday
+  30 January is worked and Saturday 17 January is not);
 * a merger, as in the demo's small profile and the seed unit_successions: commune 18412 (Thạch Hà,
   one-stop shop since 2008-07-01) ends on 2009-01-31, its successor 18413 starts on 2009-02-01
   (one-stop shop from that day); each sent one header-only file (2009-01-29, 2009-02-03);
@@ -147,18 +148,19 @@ def test_dim_date(warehouse: duckdb.DuckDBPyConnection) -> None:
         warehouse,
         """select date_day, is_working_day, is_weekend, is_override, month_key, quarter_key,
                   half_key
-           from marts.dim_date where date_day in ('2009-01-17', '2009-01-26', '2009-01-30',
-                                                  '2009-02-02', '2009-07-01')
+           from marts.dim_date where date_day in ('2009-01-17', '2009-01-26', '2009-01-29',
+                                                  '2009-01-30', '2009-02-02', '2009-07-01')
            order by date_day""",
     )
     assert got == [
-        (D("2009-01-17"), True, True, True, "2009-01", "2009-Q1", "2009-H1"),  # worked Saturday
+        (D("2009-01-17"), False, True, False, "2009-01", "2009-Q1", "2009-H1"),  # no swap in 2009
         (D("2009-01-26"), False, False, False, "2009-01", "2009-Q1", "2009-H1"),  # Tết
-        (D("2009-01-30"), False, False, True, "2009-01", "2009-Q1", "2009-H1"),  # swapped off
+        (D("2009-01-29"), False, False, False, "2009-01", "2009-Q1", "2009-H1"),  # for the eve
+        (D("2009-01-30"), True, False, False, "2009-01", "2009-Q1", "2009-H1"),
         (D("2009-02-02"), True, False, False, "2009-02", "2009-Q1", "2009-H1"),
         (D("2009-07-01"), True, False, False, "2009-07", "2009-Q3", "2009-H2"),
     ]
-    # working days in (Fri 23 Jan, Mon 2 Feb]: only 2 Feb (Tết, the swapped Friday, a weekend)
+    # working days in (Fri 23 Jan, Mon 2 Feb]: Fri 30 Jan and 2 Feb (Tết 26-29, two weekends)
     index = dict(
         rows(
             warehouse,
@@ -166,7 +168,7 @@ def test_dim_date(warehouse: duckdb.DuckDBPyConnection) -> None:
                where date_day in ('2009-01-23', '2009-02-02')""",
         )
     )
-    assert index[D("2009-02-02")] - index[D("2009-01-23")] == 1
+    assert index[D("2009-02-02")] - index[D("2009-01-23")] == 2
     assert rows(
         warehouse, "select count(*) from marts.dim_date where date_day between '2009-01-01' and "
         "'2009-12-31' and is_working_day"
@@ -186,7 +188,7 @@ def test_processing_times(warehouse: duckdb.DuckDBPyConnection) -> None:
     )
     assert got == [
         ("A1", 8, 10),  # Mon 5 Jan -> Thu 15 Jan
-        ("A2", 8, 10),  # Sat 10 Jan -> Tue 20 Jan, the worked Saturday 17 Jan included
+        ("A2", 7, 10),  # Sat 10 Jan -> Tue 20 Jan: 12-16 and 19-20 Jan
         ("B2", 2, 8),  # Wed 21 Jan -> Thu 29 Jan: 22, 23 Jan, then weekend and Tết
         ("B4", 1, 1),
         ("B5", 0, 0),  # finished before received: counts as the received date (R07)
