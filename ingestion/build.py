@@ -66,6 +66,14 @@ class BuildPlan:
     def dbt_args(self) -> tuple[str, ...]:
         return ("--full-refresh",) if self.full_refresh else ()
 
+    def dbt_build_args(self) -> tuple[str, ...]:
+        """The nightly ``dbt build``: the models, not their data tests (the ``test`` step runs them
+        on the finished build) nor the unit tests (they test the code, and run in CI: make test).
+        Seeds are loaded on a full rebuild only: an incremental build starts from a warehouse
+        built by the same dbt project (its fingerprint, seeds included, is unchanged)."""
+        skipped = ("test", "unit_test") if self.full_refresh else ("test", "unit_test", "seed")
+        return ("build", "--exclude-resource-type", *skipped, *self.dbt_args())
+
     def as_dict(self) -> dict:
         return {
             "build_db": str(self.path),
@@ -312,6 +320,10 @@ def dbt_env(settings: Settings) -> dict[str, str]:
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     env.setdefault("DO_NOT_TRACK", "1")
     return env
+
+
+# The audit before publishing: every data test (unit tests test the code and run in CI).
+DBT_TEST_ARGS = ("test", "--exclude-resource-type", "unit_test")
 
 
 def run_dbt(settings: Settings, report_date: dt.date, *args: str) -> None:

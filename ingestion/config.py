@@ -46,7 +46,9 @@ class Settings:
 
     @property
     def build_db(self) -> Path:
-        return self.data_dir / "build" / "motcua_build.duckdb"
+        # Named like the published file: DuckDB names a file's catalog after the file, and dbt
+        # writes views with the catalog name, so the views keep working once published.
+        return self.data_dir / "build" / "motcua.duckdb"
 
     @property
     def warehouse_db(self) -> Path:

@@ -68,8 +68,8 @@ def step_build(
     report_date: dt.date, settings: Settings | None = None, *, run_id: str | None = None
 ) -> dict:
     """The build file (:func:`ingestion.build.prepare_build`: incremental from the published
-    warehouse, or fresh and ``--full-refresh``), then ``dbt run`` (seeds, snapshots, models; no
-    data tests) into it.
+    warehouse, or fresh and ``--full-refresh``), then ``dbt build`` of the models (no tests;
+    seeds on a full rebuild: :meth:`ingestion.build.BuildPlan.dbt_build_args`) into it.
 
     A marker next to the build file records which run built it, so that the ``test`` and
     ``publish`` steps of another run (a backfill running beside the nightly run) refuse it.
@@ -80,9 +80,7 @@ def step_build(
         _marker(settings).unlink(missing_ok=True)
         # incremental from the published warehouse when possible, else fresh + --full-refresh
         plan = build.prepare_build(settings, report_date)
-        build.run_dbt(
-            settings, report_date, "build", "--exclude-resource-type", "test", *plan.dbt_args()
-        )
+        build.run_dbt(settings, report_date, *plan.dbt_build_args())
         built = {
             "report_date": report_date.isoformat(),
             "run_id": run_id,
@@ -112,11 +110,12 @@ def _check_marker(settings: Settings, report_date: dt.date, run_id: str | None) 
 def step_test(
     report_date: dt.date, settings: Settings | None = None, *, run_id: str | None = None
 ) -> dict:
-    """``dbt test`` (every data test) on the build file: the audit before publishing."""
+    """``dbt test`` (every data test, no unit test) on the build file: the audit before
+    publishing."""
     settings = settings or Settings.from_env()
     with stage("test"):
         built = _check_marker(settings, report_date, run_id)
-        build.run_dbt(settings, report_date, "test")
+        build.run_dbt(settings, report_date, *build.DBT_TEST_ARGS)
     return {"tested": True, **built}
 
 

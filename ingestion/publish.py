@@ -57,8 +57,10 @@ def check_build(
     path: Path, published_name: str = "motcua.duckdb", build_catalog: str | None = None
 ) -> None:
     """Refuse to publish a build that lacks a public table, or whose views would break once the
-    file is renamed (a view naming the build file's catalog, e.g. ``motcua_build.x.y``: DuckDB
-    names a file's catalog after the file, so after the rename that catalog no longer exists)."""
+    file is renamed (a view naming the build file's catalog, e.g. ``motcua_build.x.y`` for a
+    build file ``motcua_build.duckdb``: DuckDB names a file's catalog after the file, so after the
+    rename that catalog no longer exists). The build file has the published file's name
+    (:attr:`ingestion.config.Settings.build_db`), so dbt's views keep working."""
     con = duckdb.connect(str(path), read_only=True)
     try:
         present = {

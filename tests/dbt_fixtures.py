@@ -135,6 +135,12 @@ def build_raw_db(path: Path) -> None:
         con.execute("create schema raw")
         con.execute("set schema 'raw'")
         con.execute(DDL)
+        # the bookkeeping tables ingestion.build.prepare_build writes (a full build: no changes)
+        con.execute("create table build_changes (unit_code varchar, dossier_code varchar)")
+        con.execute(
+            """create table build_runs (built_at timestamp, report_date date,
+               full_refresh boolean, max_file_id bigint, fingerprints varchar)"""
+        )
         con.executemany(
             "insert into ref_units values (?, ?, ?, ?, ?, ?, ?)",
             [(c, n, lv, p, d(o), d(f), d(t)) for c, n, lv, p, o, f, t in UNITS],

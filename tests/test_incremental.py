@@ -1,14 +1,16 @@
 """The nightly build is incremental (ingestion.build.prepare_build + dbt incremental models) and
 gives exactly the tables of a full rebuild (`dbt build --full-refresh`).
 
-Three nights are taken in (validation aside: no findings needed here), built and published one by
-one: night 1 builds in full (no published warehouse), nights 2 and 3 incrementally. Night 3 also
+Four nights are taken in (validation aside: no findings needed here), built and published one by
+one: night 1 builds in full (no published warehouse), nights 2-4 incrementally. Night 3 also
 brings a corrected re-send of 445's night-1 ledger (the first file becomes `replaced`: D2
 disappears from night 1, D1's due date changes) and 44501's night-2 ledger late (it changes E1's
-due date between two states it already had: R12 moves). After night 3 the published warehouse is
-moved aside and the same night is built in full: every marts table must be equal row for row. A
-replay of an earlier night falls back to a full rebuild.
-"""
+due date between two states it already had: R12 moves). Night 4, weeks later, opens a new month,
+quarter and trailing twelve months, while dossiers untouched since night 2 age past their due
+dates (the period facts must move them without being told); night 5 changes only April, so the
+period marts keep their March rows. After night 5 the published warehouse is moved aside and the
+same night is built in full: every marts table must be equal row for row.
+A replay of an earlier night falls back to a full rebuild."""
 
 from __future__ import annotations
 
@@ -29,6 +31,8 @@ from ingestion.pipeline import step_build, step_publish
 from .builders import make_reference
 
 N1, N2, N3 = (dt.date(2009, 3, 2) + dt.timedelta(days=i) for i in range(3))
+N4 = dt.date(2009, 4, 1)  # a new month, quarter and trailing twelve months
+N5 = dt.date(2009, 4, 2)  # March and the first quarter are complete and untouched: kept
 
 
 def dossier(code, received, due, status, *, finished=None, returned=None, sector="DD"):
@@ -108,6 +112,21 @@ NIGHTS = {
         # 44501's night-2 ledger, late: E1 in process with another due date
         (N2, {"44501": [dossier("E1", N1, dt.date(2009, 3, 4), 4, sector="TP")]}),
     ],
+    # weeks later: G1 and D3 (pending past their due dates, untouched since night 2) age, D3 is
+    # resolved now, H1 arrives; 445 and 44502 stay silent
+    N4: [
+        (
+            N4,
+            {
+                "445": [
+                    dossier("D3", N2, dt.date(2009, 3, 4), 10, finished=N4, returned=N4),
+                    dossier("D4", N4, dt.date(2009, 4, 8), 2),
+                ],
+                "S01": [dossier("H1", dt.date(2009, 3, 31), dt.date(2009, 4, 2), 4)],
+            },
+        ),
+    ],
+    N5: [(N5, {"S01": [dossier("H2", N5, dt.date(2009, 4, 9), 2)]})],
 }
 
 
@@ -143,7 +162,7 @@ def nights(tmp_path_factory: pytest.TempPathFactory):
 
 def test_nights_after_the_first_are_incremental(nights) -> None:
     settings, plans = nights
-    assert [plans[d]["full_refresh"] for d in (N1, N2, N3)] == [True, False, False]
+    assert [plans[d]["full_refresh"] for d in (N1, N2, N3, N4, N5)] == [True] + [False] * 4
     assert plans[N1]["reason"] == "no published warehouse"
     assert (plans[N2]["new_files"], plans[N2]["new_rows"], plans[N2]["changed_dossiers"]) == (
         3,
@@ -158,15 +177,37 @@ def test_nights_after_the_first_are_incremental(nights) -> None:
     )
 
 
+def test_a_quiet_night_changes_only_the_periods_it_touches(nights) -> None:
+    # night 5 brings one dossier received on 2 April: the period facts change only in the periods
+    # running on 2 April (March and the first quarter keep their rows)
+    settings, _ = nights
+    con = duckdb.connect(str(settings.warehouse_db), read_only=True)
+    try:
+        touched = con.execute(
+            """select distinct period_type, period_start
+               from intermediate.int_period_unit_deltas order by all"""
+        ).fetchall()
+    finally:
+        con.close()
+    assert touched == [
+        ("half", dt.date(2009, 1, 1)),
+        ("month", dt.date(2009, 4, 1)),
+        ("nine_months", dt.date(2009, 1, 1)),
+        ("quarter", dt.date(2009, 4, 1)),
+        ("ttm", dt.date(2008, 5, 1)),
+        ("year", dt.date(2009, 1, 1)),
+    ]
+
+
 def test_incremental_equals_full_refresh(nights) -> None:
     settings, _ = nights
     incremental = marts(settings.warehouse_db)
     state = incremental["fct_dossier"]
-    assert len(state) == 7
+    assert len(state) == 10
     aside = settings.warehouse_db.with_name("incremental.duckdb")
     shutil.move(settings.warehouse_db, aside)
     try:
-        plan = step_build(N3, settings)
+        plan = step_build(N5, settings)
         assert plan["full_refresh"] and plan["reason"] == "no published warehouse"
         full = marts(settings.build_db)
     finally:
@@ -206,7 +247,8 @@ def test_replay_of_an_earlier_night_rebuilds_in_full(nights) -> None:
     settings, _ = nights
     plan = build.prepare_build(settings, N2)
     assert plan.full_refresh
-    assert plan.reason == "the ingestion database holds 4 files after 2009-03-03"
-    plan = build.prepare_build(settings, N3)
+    # 4 files of N3, 2 of N4, 1 of N5
+    assert plan.reason == "the ingestion database holds 7 files after 2009-03-03"
+    plan = build.prepare_build(settings, N5)
     assert not plan.full_refresh and plan.new_files == 0 and plan.changed_dossiers == 0
     settings.build_db.unlink()

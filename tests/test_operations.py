@@ -27,9 +27,11 @@ def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def make_build(settings: Settings, label: str, *, view_on_build: bool = False) -> None:
+def make_build(
+    settings: Settings, label: str, *, view_on_build: bool = False, path: Path | None = None
+) -> None:
     """A tiny build file with every public table (one column each) tagged with ``label``."""
-    path = settings.build_db
+    path = path or settings.build_db
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
     con = duckdb.connect(str(path))
@@ -83,9 +85,11 @@ def test_publish_refuses_incomplete_builds_and_views_on_the_build_file(settings)
     con.close()
     with pytest.raises(PipelineError, match="fct_dossier"):
         publish.publish(settings)
-    make_build(settings, "view", view_on_build=True)
+    # a build file named otherwise: a public view naming its catalog would break once renamed
+    other = settings.build_db.with_name("motcua_build.duckdb")
+    make_build(settings, "view", view_on_build=True, path=other)
     with pytest.raises(PipelineError, match="marts.extra"):
-        publish.publish(settings)
+        publish.check_build(other, settings.warehouse_db.name)
     assert sha(settings.warehouse_db) == published
 
 

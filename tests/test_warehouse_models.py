@@ -259,6 +259,41 @@ def test_service_measures(warehouse: duckdb.DuckDBPyConnection) -> None:
     ) == [(0,)]
 
 
+def test_service_measures_quantiles_equal_duckdb_on_the_dossiers(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    # ind_service_measures takes mean, median and p90 from per-unit histograms; here DuckDB's own
+    # avg / median / quantile_cont run on the dossiers' processing times of every period, scope
+    # and sector (each and ALL): every row must agree
+    assert rows(
+        warehouse,
+        """with direct as (
+               select p.period_type, p.period_start, sc.scope_level, sc.scope_code, x.sector_code,
+                      count(*) as n, avg(t.processing_working_days) as mean,
+                      median(t.processing_working_days) as med,
+                      quantile_cont(t.processing_working_days, 0.9) as p90
+               from intermediate.int_dossier_processing_times t
+               join intermediate.int_periods p
+                 on t.resolution_date between p.period_start and p.as_of_date
+               join intermediate.int_unit_scopes sc on t.unit_code = sc.unit_code
+               cross join unnest(case when t.sector_code is null then ['ALL']
+                                      else [t.sector_code, 'ALL'] end) as x(sector_code)
+               group by all)
+           select count(*) from direct d
+           full join (select * from marts.ind_service_measures where resolved_measured > 0) m
+             using (period_type, period_start, scope_level, scope_code, sector_code)
+           where d.n is distinct from m.resolved_measured
+              or abs(d.mean - m.processing_days_mean) > 1e-9
+              or abs(d.med - m.processing_days_median) > 1e-9
+              or abs(d.p90 - m.processing_days_p90) > 1e-9
+              or m.processing_days_p90 is null""",
+    ) == [(0,)]
+    assert rows(
+        warehouse,
+        "select count(distinct processing_days_p90) > 3 from marts.ind_service_measures",
+    ) == [(True,)]
+
+
 def _mf(project: Path, db: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,

@@ -3,6 +3,15 @@
 -- working days of dim_date: weekends, public holidays and official swaps excluded), so a dossier
 -- resolved on the day it was received took 0 working days. Also the calendar days, and whether the
 -- dossier carries an apology letter's new date. Joins int_dossiers_latest; it does not change it.
+-- Incremental like int_dossiers_latest: only the dossiers of raw.build_changes are re-derived.
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where (unit_code, dossier_code) in (select (unit_code, dossier_code) from {{ source('build', 'build_changes') }}){% endif %}",
+) }}
+
+-- depends_on: {{ source('build', 'build_changes') }}
 
 with
 
@@ -13,6 +22,11 @@ dossiers as (
         and is_resolved
         and not is_withdrawn
         and received_date is not null
+        {%- if is_incremental() %}
+        and (unit_code, dossier_code) in (
+            select (unit_code, dossier_code) from {{ source('build', 'build_changes') }}
+        )
+        {%- endif %}
 
 ),
 

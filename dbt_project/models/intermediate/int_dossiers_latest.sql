@@ -16,6 +16,8 @@
 ) }}
 
 -- depends_on: {{ source('build', 'build_changes') }}
+-- int_dossiers_before reads the rows this model is about to replace:
+-- depends_on: {{ ref('int_dossiers_before') }}
 
 with
 

@@ -4,6 +4,17 @@
 -- result ready < 10 returned, 3 refused, 7 withdrawn (final). E.g. 10 -> 4, 9 -> 5, 7 -> 4, 4 -> 2.
 -- One row per dossier and submission that moved it back; report_date = that submission's.
 
+-- Incremental like fct_dossier_history (a dossier's findings depend on its own history only): only
+-- the dossiers of raw.build_changes are re-derived.
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where (unit_code, dossier_code) in (select (unit_code, dossier_code) from {{ source('build', 'build_changes') }}){% endif %}",
+) }}
+
+-- depends_on: {{ source('build', 'build_changes') }}
+
 with
 
 states as (
@@ -11,6 +22,11 @@ states as (
     select * from {{ ref('fct_dossier_history') }}
     where previous_report_date is not null
         and report_date <= {{ as_of_date() }}
+        {%- if is_incremental() %}
+        and (unit_code, dossier_code) in (
+            select (unit_code, dossier_code) from {{ source('build', 'build_changes') }}
+        )
+        {%- endif %}
         and status_rank < previous_status_rank
 
 ),

@@ -1,10 +1,26 @@
+-- One row per (unit_code, dossier_code): its latest known state (int_dossiers_latest), district,
+-- outcome as of D and number of dq_issues rows.
+--
+-- Incremental (docs/warehouse-incremental.md): a night rewrites only the dossiers whose row can
+-- differ from last night's: those re-derived tonight (raw.build_changes), those whose outcome
+-- moves with D (pending within the deadline and now past it, or resolved by D), those whose issue
+-- count changed and those of a unit whose district changed; as_of_date is then set to D on every
+-- row. A full rebuild computes every row.
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['unit_code', 'dossier_code'],
+    on_schema_change='fail',
+    post_hook=[
+        "{% if is_incremental() %}delete from {{ this }} where (unit_code, dossier_code) in (select (unit_code, dossier_code) from {{ source('build', 'build_changes') }}) and (unit_code, dossier_code) not in (select (unit_code, dossier_code) from {{ ref('int_dossiers_latest') }}){% endif %}",
+        "update {{ this }} set as_of_date = {{ as_of_date() }} where as_of_date <> {{ as_of_date() }}",
+    ],
+) }}
+
+-- depends_on: {{ source('build', 'build_changes') }}
+
 with
-
-dossiers as (
-
-    select * from {{ ref('int_dossiers_latest') }}
-
-),
 
 units as (
 
@@ -23,6 +39,61 @@ issue_counts as (
     group by unit_code, dossier_code
 
 ),
+
+{%- if is_incremental() %}
+
+redo as (
+
+    select unit_code, dossier_code from {{ source('build', 'build_changes') }}
+
+    union
+
+    -- the outcome moves with D: pending within the deadline and now past it, or resolved by D
+    select unit_code, dossier_code from {{ this }}
+    where (outcome = 'pending_within' and due_date < {{ as_of_date() }})
+        or (outcome in ('pending_within', 'pending_overdue') and resolution_date <= {{ as_of_date() }})
+
+    union
+
+    select
+        coalesce(cur.unit_code, prev.unit_code),
+        coalesce(cur.dossier_code, prev.dossier_code),
+    from issue_counts as cur
+    full join (select * from {{ this }} where issue_count > 0) as prev
+        on cur.unit_code = prev.unit_code
+        and cur.dossier_code = prev.dossier_code
+    where cur.issue_count is distinct from prev.issue_count
+
+    union
+
+    select this_rows.unit_code, this_rows.dossier_code
+    from {{ this }} as this_rows
+    where this_rows.unit_code in (
+        select prev.unit_code
+        from (select distinct unit_code, district_code from {{ this }}) as prev
+        left join units
+            on prev.unit_code = units.unit_code
+        where prev.district_code is distinct from units.district_code
+    )
+
+),
+
+dossiers as (
+
+    select * from {{ ref('int_dossiers_latest') }}
+    where (unit_code, dossier_code) in (select (unit_code, dossier_code) from redo)
+
+),
+
+{%- else %}
+
+dossiers as (
+
+    select * from {{ ref('int_dossiers_latest') }}
+
+),
+
+{%- endif %}
 
 final as (
 

@@ -2,11 +2,46 @@
 -- their outcome at its end (or at D while it runs). Every (scope, sector) with at least one
 -- received dossier is crossed with every period; rates are over `received`, NULL when it is 0.
 
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['period_type', 'period_start'],
+    on_schema_change='fail',
+    post_hook="{% if is_incremental() %}delete from {{ this }} where (period_type, period_start) not in (select (period_type, period_start) from {{ ref('int_periods') }}){% endif %}",
+) }}
+
+-- Incremental by period: a night rewrites only the periods macros/period_facts.sql
+-- (period_mart_redo_periods) names; a full rebuild computes every period.
+-- depends_on: {{ ref('int_period_unit_deltas') }}
+-- depends_on: {{ ref('stg_ingest__units') }}
+-- depends_on: {{ ref('int_periods') }}
+-- depends_on: {{ source('build', 'build_runs') }}
+
+{%- set grid_sql -%}
+    select x.scope_level, x.scope_code, u.unit_name as scope_name, x.sector_code
+    from {{ ref('int_scope_sectors') }} as x
+    left join {{ ref('int_units_current') }} as u
+        on x.scope_code = u.unit_code
+{%- endset %}
+
 with
+
+{%- if is_incremental() %}
+
+redo_periods as (
+
+    {{ period_mart_redo_periods(grid_sql, ['scope_level', 'scope_code', 'scope_name', 'sector_code']) }}
+
+),
+
+{%- endif %}
 
 counts as (
 
-    select * from {{ ref('int_cohort_counts') }}
+    select * from {{ ref('int_period_unit_counts') }}
+    {%- if is_incremental() %}
+    where (period_type, period_start) in (select (period_type, period_start) from redo_periods)
+    {%- endif %}
 
 ),
 
@@ -19,6 +54,9 @@ scopes as (
 periods as (
 
     select * from {{ ref('int_periods') }}
+    {%- if is_incremental() %}
+    where (period_type, period_start) in (select (period_type, period_start) from redo_periods)
+    {%- endif %}
 
 ),
 
@@ -31,16 +69,6 @@ units as (
 combinations as (
 
     select * from {{ ref('int_scope_sectors') }}
-
-),
-
-sectored_counts as (
-
-    select * from counts where sector_code is not null
-
-    union all
-
-    select * replace ('ALL' as sector_code) from counts
 
 ),
 
@@ -59,7 +87,7 @@ scoped_counts as (
         sum(c.late) as late,
         sum(c.pending_within) as pending_within,
         sum(c.pending_overdue) as pending_overdue,
-    from sectored_counts as c
+    from counts as c
     inner join scopes as s
         on c.unit_code = s.unit_code
     group by all

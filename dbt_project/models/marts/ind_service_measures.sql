@@ -2,50 +2,76 @@
 -- and ALL), for the same (scope, sector) x period grid as ind_cohort. With A = as_of_date (the
 -- period end, or D while the period runs):
 --   * received / received_online / online_share: dossiers received in [period_start, A];
---   * processing time in working days (int_dossier_processing_times) of the dossiers resolved in
---     [period_start, A], withdrawals excluded: mean, median and 90th percentile (continuous);
+--   * processing time in working days of the dossiers resolved in [period_start, A], withdrawals
+--     excluded: mean, median and 90th percentile (continuous), exact, from the per-unit histogram
+--     int_period_unit_processing_days rolled up to the scope;
 --   * late_or_overdue: dossiers resolved late in [period_start, A] plus dossiers pending past their
 --     due date at A; apology_compliance = those carrying an apology letter's new date
 --     (rescheduled_due_date) / late_or_overdue;
 --   * ageing of the dossiers pending past their due date at A by working days past due
 --     (working days after the due date up to A): 1–5, 6–15, 16–30, over 30 (an A falling on a
 --     weekend right after the due date gives 0 working days, counted in 1–5).
+-- The counts come from int_period_unit_counts, kept up to date night by night: this mart only rolls
+-- small tables up to scopes.
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['period_type', 'period_start'],
+    on_schema_change='fail',
+    post_hook="{% if is_incremental() %}delete from {{ this }} where (period_type, period_start) not in (select (period_type, period_start) from {{ ref('int_periods') }}){% endif %}",
+) }}
+
+-- Incremental by period: a night rewrites only the periods macros/period_facts.sql
+-- (period_mart_redo_periods) names; a full rebuild computes every period.
+-- depends_on: {{ ref('int_period_unit_deltas') }}
+-- depends_on: {{ ref('stg_ingest__units') }}
+-- depends_on: {{ ref('int_periods') }}
+-- depends_on: {{ source('build', 'build_runs') }}
+
+{%- set grid_sql -%}
+    select x.scope_level, x.scope_code, u.unit_name as scope_name, x.sector_code
+    from {{ ref('int_scope_sectors') }} as x
+    left join {{ ref('int_units_current') }} as u
+        on x.scope_code = u.unit_code
+{%- endset %}
 
 with
 
-dossiers as (
+{%- if is_incremental() %}
 
-    select
-        *,
-        coalesce(resolution_date, date '9999-12-31') as resolved_or_never,
-    from {{ ref('int_dossiers_latest') }}
-    where is_received
-        and received_date is not null
+redo_periods as (
+
+    {{ period_mart_redo_periods(grid_sql, ['scope_level', 'scope_code', 'scope_name', 'sector_code']) }}
 
 ),
 
-processing as (
+{%- endif %}
 
-    select
-        unit_code,
-        dossier_code,
-        processing_working_days,
-    from {{ ref('int_dossier_processing_times') }}
+counts as (
+
+    select * from {{ ref('int_period_unit_counts') }}
+    {%- if is_incremental() %}
+    where (period_type, period_start) in (select (period_type, period_start) from redo_periods)
+    {%- endif %}
 
 ),
 
-dates as (
+processing_days as (
 
-    select
-        date_day,
-        working_day_index,
-    from {{ ref('dim_date') }}
+    select * from {{ ref('int_period_unit_processing_days') }}
+    {%- if is_incremental() %}
+    where (period_type, period_start) in (select (period_type, period_start) from redo_periods)
+    {%- endif %}
 
 ),
 
 periods as (
 
     select * from {{ ref('int_periods') }}
+    {%- if is_incremental() %}
+    where (period_type, period_start) in (select (period_type, period_start) from redo_periods)
+    {%- endif %}
 
 ),
 
@@ -61,83 +87,127 @@ units as (
 
 ),
 
-dossier_periods as (
+scoped_counts as (
 
     select
-        p.period_type,
-        p.period_start,
-        p.period_end,
-        d.unit_code,
-        d.sector_code,
-        d.received_date >= p.period_start as is_received_in_period,
-        d.received_date >= p.period_start and d.channel = 2 as is_received_online,
-        case
-            when not d.is_withdrawn
-                and d.resolution_date >= p.period_start
-                and d.resolution_date <= p.as_of_date
-                then pt.processing_working_days
-        end as processing_working_days,
-        (
-            d.resolution_date >= p.period_start
-            and d.resolution_date <= p.as_of_date
-            and d.resolution_class = 'late'
-        )
-        or (d.resolved_or_never > p.as_of_date and d.due_date < p.as_of_date) as is_late_or_overdue,
-        d.rescheduled_due_date is not null as has_apology,
-        case
-            when d.resolved_or_never > p.as_of_date and d.due_date < p.as_of_date
-                then as_of_day.working_day_index - due.working_day_index
-        end as overdue_working_days,
-    from dossiers as d
-    inner join periods as p
-        on d.received_date <= p.as_of_date
-        and d.resolved_or_never >= p.period_start
-    left join processing as pt
-        on d.unit_code = pt.unit_code
-        and d.dossier_code = pt.dossier_code
-    left join dates as as_of_day
-        on p.as_of_date = as_of_day.date_day
-    left join dates as due
-        on d.due_date = due.date_day
+        c.period_type,
+        c.period_start,
+        c.period_end,
+        s.scope_level,
+        s.scope_code,
+        c.sector_code,
+        sum(c.received) as received,
+        sum(c.c04_received_online) as received_online,
+        sum(c.resolved_measured) as resolved_measured,
+        sum(c.processing_days_sum) as processing_days_sum,
+        sum(c.late_or_overdue) as late_or_overdue,
+        sum(c.late_or_overdue_with_apology) as late_or_overdue_with_apology,
+        sum(c.overdue_aged) as pending_overdue,
+        sum(c.overdue_1_5) as overdue_1_5,
+        sum(c.overdue_6_15) as overdue_6_15,
+        sum(c.overdue_16_30) as overdue_16_30,
+        sum(c.overdue_over_30) as overdue_over_30,
+    from counts as c
+    inner join scopes as s
+        on c.unit_code = s.unit_code
+    group by all
 
 ),
 
-sectored as (
+-- the processing-time histogram of each (period, scope, sector), with each value's ranks: the
+-- value v with n dossiers holds the 0-based ranks [below, below + n) of the sorted times
+scoped_days as (
 
-    select * from dossier_periods where sector_code is not null
+    select
+        h.period_type,
+        h.period_start,
+        s.scope_level,
+        s.scope_code,
+        h.sector_code,
+        h.processing_working_days,
+        sum(h.dossiers) as dossiers,
+    from processing_days as h
+    inner join scopes as s
+        on h.unit_code = s.unit_code
+    group by all
 
-    union all
+),
 
-    select * replace ('ALL' as sector_code) from dossier_periods
+ranked_days as (
+
+    select
+        *,
+        sum(dossiers) over ranks - dossiers as below,
+        sum(dossiers) over (
+            partition by period_type, period_start, scope_level, scope_code, sector_code
+        ) as total,
+    from scoped_days
+    window ranks as (
+        partition by period_type, period_start, scope_level, scope_code, sector_code
+        order by processing_working_days
+        rows between unbounded preceding and current row
+    )
+
+),
+
+-- quantile_cont(q) of the N sorted times x: h = (N - 1) q, x[floor(h)] + (h - floor(h)) *
+-- (x[floor(h) + 1] - x[floor(h)]) (what DuckDB's median and quantile_cont compute on the values)
+quantile_ranks as (
+
+    select
+        *,
+        floor((total - 1) * 0.5) as median_rank,
+        (total - 1) * 0.5 - floor((total - 1) * 0.5) as median_fraction,
+        floor((total - 1) * 0.9) as p90_rank,
+        (total - 1) * 0.9 - floor((total - 1) * 0.9) as p90_fraction,
+    from ranked_days
+
+),
+
+quantiles as (
+
+    select
+        period_type,
+        period_start,
+        scope_level,
+        scope_code,
+        sector_code,
+        any_value(median_fraction) as median_fraction,
+        any_value(p90_fraction) as p90_fraction,
+        min(processing_working_days) filter (
+            where median_rank between below and below + dossiers - 1
+        ) as median_low,
+        min(processing_working_days) filter (
+            where median_rank + 1 between below and below + dossiers - 1
+        ) as median_high,
+        min(processing_working_days) filter (
+            where p90_rank between below and below + dossiers - 1
+        ) as p90_low,
+        min(processing_working_days) filter (
+            where p90_rank + 1 between below and below + dossiers - 1
+        ) as p90_high,
+    from quantile_ranks
+    group by all
 
 ),
 
 measures as (
 
     select
-        sectored.period_type,
-        sectored.period_start,
-        sectored.period_end,
-        scopes.scope_level,
-        scopes.scope_code,
-        sectored.sector_code,
-        count(*) filter (where is_received_in_period) as received,
-        count(*) filter (where is_received_online) as received_online,
-        count(processing_working_days) as resolved_measured,
-        avg(processing_working_days) as processing_days_mean,
-        median(processing_working_days) as processing_days_median,
-        quantile_cont(processing_working_days, 0.9) as processing_days_p90,
-        count(*) filter (where is_late_or_overdue) as late_or_overdue,
-        count(*) filter (where is_late_or_overdue and has_apology) as late_or_overdue_with_apology,
-        count(overdue_working_days) as pending_overdue,
-        count(*) filter (where overdue_working_days <= 5) as overdue_1_5,
-        count(*) filter (where overdue_working_days between 6 and 15) as overdue_6_15,
-        count(*) filter (where overdue_working_days between 16 and 30) as overdue_16_30,
-        count(*) filter (where overdue_working_days > 30) as overdue_over_30,
-    from sectored
-    inner join scopes
-        on sectored.unit_code = scopes.unit_code
-    group by all
+        c.*,
+        c.processing_days_sum / nullif(c.resolved_measured, 0) as processing_days_mean,
+        q.median_low
+            + q.median_fraction * (coalesce(q.median_high, q.median_low) - q.median_low)
+            as processing_days_median,
+        q.p90_low + q.p90_fraction * (coalesce(q.p90_high, q.p90_low) - q.p90_low)
+            as processing_days_p90,
+    from scoped_counts as c
+    left join quantiles as q
+        on c.period_type = q.period_type
+        and c.period_start = q.period_start
+        and c.scope_level = q.scope_level
+        and c.scope_code = q.scope_code
+        and c.sector_code = q.sector_code
 
 ),
 

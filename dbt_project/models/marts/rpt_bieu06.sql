@@ -3,11 +3,43 @@
 -- every period. A period still running is reported as of D (is_complete = false). Columns 7 and 11
 -- are counted independently of 8-10 and 12-13, so the singular tests check the form's invariants.
 
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['period_type', 'period_start'],
+    on_schema_change='fail',
+    post_hook="{% if is_incremental() %}delete from {{ this }} where (period_type, period_start) not in (select (period_type, period_start) from {{ ref('int_periods') }}){% endif %}",
+) }}
+
+-- Incremental by period: a night rewrites only the periods macros/period_facts.sql
+-- (period_mart_redo_periods) names; a full rebuild computes every period.
+-- depends_on: {{ ref('int_period_unit_deltas') }}
+-- depends_on: {{ ref('stg_ingest__units') }}
+-- depends_on: {{ ref('int_periods') }}
+-- depends_on: {{ source('build', 'build_runs') }}
+
+{%- set grid_sql -%}
+    select unit_code, sector_code from {{ ref('int_unit_sectors') }}
+{%- endset %}
+
 with
+
+{%- if is_incremental() %}
+
+redo_periods as (
+
+    {{ period_mart_redo_periods(grid_sql, ['unit_code', 'sector_code']) }}
+
+),
+
+{%- endif %}
 
 counts as (
 
-    select * from {{ ref('int_bieu06_counts') }}
+    select * from {{ ref('int_period_unit_counts') }}
+    {%- if is_incremental() %}
+    where (period_type, period_start) in (select (period_type, period_start) from redo_periods)
+    {%- endif %}
 
 ),
 
@@ -15,6 +47,9 @@ periods as (
 
     select * from {{ ref('int_periods') }}
     where period_type <> 'ttm'
+    {%- if is_incremental() %}
+        and (period_type, period_start) in (select (period_type, period_start) from redo_periods)
+    {%- endif %}
 
 ),
 
@@ -24,15 +59,6 @@ unit_sectors as (
 
 ),
 
-sectored_counts as (
-
-    select * from counts where sector_code is not null
-
-    union all
-
-    select * replace ('ALL' as sector_code) from counts
-
-),
 
 summed as (
 
@@ -52,7 +78,7 @@ summed as (
         sum(c11_pending_total) as c11,
         sum(c12_pending_within) as c12,
         sum(c13_pending_overdue) as c13,
-    from sectored_counts
+    from counts
     group by all
 
 ),

@@ -1,0 +1,190 @@
+{#-
+    The period facts (int_period_unit_deltas, int_period_unit_counts,
+    int_period_unit_processing_days) are kept up to date night by night instead of being recomputed:
+    see docs/warehouse-incremental.md. They take the incremental path when the build is not a full
+    refresh and both maintained tables already exist in the build file (the file copy of the
+    published warehouse).
+-#}
+{% macro period_facts_are_incremental() -%}
+    {%- if flags.FULL_REFRESH or not execute or this is none -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- for name in ['int_period_unit_counts', 'int_period_unit_processing_days'] -%}
+        {%- if adapter.get_relation(database=this.database, schema=this.schema, identifier=name) is none -%}
+            {{ return(false) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(true) }}
+{%- endmacro %}
+
+
+{#- The maintained relation `name` in this model's schema (not a ref: it is read before it is
+    rewritten, by the model that computes what changes in it). -#}
+{% macro period_fact_relation(name) -%}
+    {{ return(adapter.get_relation(database=this.database, schema=this.schema, identifier=name)) }}
+{%- endmacro %}
+
+
+{#-
+    One row per (dossier, period) the dossier takes part in, with `sign` (+1 or -1) and what each
+    period fact counts. `dossiers` is a relation with the columns of int_dossiers_latest (received
+    dossiers only are used); `periods` has period_type, period_start, period_end and the as-of
+    column `as_of` (the period end, or D while the period runs). A dossier takes part in a period
+    when it was received by the as-of date A and not resolved before the period start S
+    (indicators.md §2, §3, §6): the cohort (received in [S, A]) is a subset of those.
+-#}
+{% macro period_dossier_rows(dossiers, periods, as_of, sign) -%}
+    select
+        p.period_type,
+        p.period_start,
+        p.period_end,
+        d.unit_code,
+        d.sector_code,
+        {{ sign }} as sign,
+        d.received_date >= p.period_start as is_received_in_period,
+        {{ dossier_outcome('p.' ~ as_of, 'd.') }} as outcome,
+        d.channel,
+        d.received_date,
+        d.due_date,
+        d.resolution_date,
+        d.resolution_class,
+        p.{{ as_of }} as as_of_date,
+        case
+            when not d.is_withdrawn
+                and d.resolution_date >= p.period_start
+                and d.resolution_date <= p.{{ as_of }}
+                then resolved_day.working_day_index - received_day.working_day_index
+        end as processing_working_days,
+        (
+            d.resolution_date >= p.period_start
+            and d.resolution_date <= p.{{ as_of }}
+            and d.resolution_class = 'late'
+        )
+        or (
+            coalesce(d.resolution_date, date '9999-12-31') > p.{{ as_of }}
+            and d.due_date < p.{{ as_of }}
+        ) as is_late_or_overdue,
+        d.rescheduled_due_date is not null as has_apology,
+        case
+            when coalesce(d.resolution_date, date '9999-12-31') > p.{{ as_of }}
+                and d.due_date < p.{{ as_of }}
+                then as_of_day.working_day_index - due_day.working_day_index
+        end as overdue_working_days,
+    from {{ dossiers }} as d
+    inner join {{ periods }} as p
+        on d.received_date <= p.{{ as_of }}
+        and coalesce(d.resolution_date, date '9999-12-31') >= p.period_start
+    left join {{ ref('dim_date') }} as received_day
+        on d.received_date = received_day.date_day
+    left join {{ ref('dim_date') }} as resolved_day
+        on d.resolution_date = resolved_day.date_day
+    left join {{ ref('dim_date') }} as as_of_day
+        on p.{{ as_of }} = as_of_day.date_day
+    left join {{ ref('dim_date') }} as due_day
+        on d.due_date = due_day.date_day
+    where d.is_received
+        and d.received_date is not null
+{%- endmacro %}
+
+
+{#- The additive counts of the period facts over signed dossier-period rows (see
+    period_dossier_rows): each is a sum of `sign`, so that -1 rows take back what +1 rows put in. -#}
+{% macro period_fact_sums() -%}
+        sum(sign) as dossiers,
+        sum(sign) filter (where is_received_in_period) as received,
+        sum(sign) filter (where is_received_in_period and outcome = 'early') as early,
+        sum(sign) filter (where is_received_in_period and outcome = 'on_time') as on_time,
+        sum(sign) filter (where is_received_in_period and outcome = 'late') as late,
+        sum(sign) filter (where is_received_in_period and outcome = 'pending_within')
+            as pending_within,
+        sum(sign) filter (where is_received_in_period and outcome = 'pending_overdue')
+            as pending_overdue,
+        sum(sign) filter (where is_received_in_period and channel = 2) as c04_received_online,
+        sum(sign) filter (where is_received_in_period and channel is distinct from 2)
+            as c05_received_direct_postal,
+        sum(sign) filter (where not is_received_in_period) as c06_carried_over,
+        sum(sign) filter (where resolution_date <= as_of_date) as c07_resolved_total,
+        sum(sign) filter (where resolution_date <= as_of_date and resolution_class = 'early')
+            as c08_resolved_early,
+        sum(sign) filter (where resolution_date <= as_of_date and resolution_class = 'on_time')
+            as c09_resolved_on_time,
+        sum(sign) filter (where resolution_date <= as_of_date and resolution_class = 'late')
+            as c10_resolved_late,
+        sum(sign) filter (where resolution_date is null or resolution_date > as_of_date)
+            as c11_pending_total,
+        sum(sign) filter (
+            where (resolution_date is null or resolution_date > as_of_date)
+                and (due_date is null or due_date >= as_of_date)
+        ) as c12_pending_within,
+        sum(sign) filter (
+            where (resolution_date is null or resolution_date > as_of_date)
+                and due_date < as_of_date
+        ) as c13_pending_overdue,
+        sum(sign) filter (where processing_working_days is not null) as resolved_measured,
+        sum(sign * processing_working_days) as processing_days_sum,
+        sum(sign) filter (where is_late_or_overdue) as late_or_overdue,
+        sum(sign) filter (where is_late_or_overdue and has_apology) as late_or_overdue_with_apology,
+        sum(sign) filter (where overdue_working_days is not null) as overdue_aged,
+        sum(sign) filter (where overdue_working_days <= 5) as overdue_1_5,
+        sum(sign) filter (where overdue_working_days between 6 and 15) as overdue_6_15,
+        sum(sign) filter (where overdue_working_days between 16 and 30) as overdue_16_30,
+        sum(sign) filter (where overdue_working_days > 30) as overdue_over_30,
+{%- endmacro %}
+
+{#- The names of the columns period_fact_sums makes, in its order. -#}
+{% macro period_fact_columns() -%}
+    {{ return([
+        'dossiers', 'received', 'early', 'on_time', 'late', 'pending_within', 'pending_overdue',
+        'c04_received_online', 'c05_received_direct_postal', 'c06_carried_over',
+        'c07_resolved_total', 'c08_resolved_early', 'c09_resolved_on_time', 'c10_resolved_late',
+        'c11_pending_total', 'c12_pending_within', 'c13_pending_overdue', 'resolved_measured',
+        'processing_days_sum', 'late_or_overdue', 'late_or_overdue_with_apology', 'overdue_aged',
+        'overdue_1_5', 'overdue_6_15', 'overdue_16_30', 'overdue_over_30',
+    ]) }}
+{%- endmacro %}
+
+
+{#- The as-of date of the build the build file was copied from (its own row is the newest), as a
+    scalar subquery. -#}
+{% macro previous_as_of_date() -%}
+    (select report_date from {{ source('build', 'build_runs') }} order by built_at desc limit 1 offset 1)
+{%- endmacro %}
+
+
+{#-
+    The (period_type, period_start) an incremental period mart (ind_cohort, rpt_bieu06,
+    ind_service_measures, ind_progress_score) rewrites tonight, as a query. A mart is a grid
+    (its `grid_columns`, e.g. scope and sector) x periods; a period keeps last night's rows unless
+      * the period facts changed in it (int_period_unit_deltas has rows for it),
+      * it is new or its as-of date moved (a period running at the previous as-of date), or
+    every period is rewritten when
+      * the grid differs from last night's (`grid_sql` gives tonight's, e.g. a new sector of a
+        unit, a renamed scope), or
+      * a unit version began or ended between the previous as-of date and D (which units roll up
+        into which district or province may have changed).
+-#}
+{% macro period_mart_redo_periods(grid_sql, grid_columns) -%}
+    {%- set columns = grid_columns | join(', ') -%}
+    select period_type, period_start
+    from {{ ref('int_periods') }}
+    where (period_type, period_start) in (
+            select (period_type, period_start) from {{ ref('int_period_unit_deltas') }}
+        )
+        or (period_type, period_start, as_of_date) not in (
+            select (period_type, period_start, as_of_date) from {{ this }}
+        )
+        or exists (
+            (select distinct {{ columns }} from {{ this }}
+             except
+             select {{ columns }} from ({{ grid_sql }}))
+            union all
+            (select {{ columns }} from ({{ grid_sql }})
+             except
+             select distinct {{ columns }} from {{ this }})
+        )
+        or exists (
+            select 1 from {{ ref('stg_ingest__units') }}
+            where (valid_from > {{ previous_as_of_date() }} and valid_from <= {{ as_of_date() }})
+                or (valid_to >= {{ previous_as_of_date() }} and valid_to < {{ as_of_date() }})
+        )
+{%- endmacro %}

@@ -1,0 +1,191 @@
+-- What changes tonight in the period facts, per period x unit x sector (each sector and 'ALL'; a
+-- dossier without a sector counts in 'ALL' only) x processing time in working days (NULL for the
+-- dossiers without one in the period): signed sums of period_dossier_rows (macros/period_facts.sql).
+--
+-- Full rebuild: every received dossier in every period, all +1: the facts themselves.
+-- Incremental (docs/warehouse-incremental.md), with D0 the as-of date of the previous build and D
+-- tonight's, for each period already in the facts (as-of date A0 = least(period_end, D0) before,
+-- A = least(period_end, D) now):
+--   * the dossiers re-derived tonight: -1 for the version int_dossiers_before held, at A0, and +1
+--     for their version now, at A;
+--   * the other dossiers, for a period whose as-of date moved (A0 < A): only those not yet
+--     resolved or not yet received at D0 can count differently at A, so -1 at A0 and +1 at A;
+--     a dossier received and resolved by D0 counts the same at every as-of date after D0;
+-- and every period new tonight (a new month, quarter, ... or trailing twelve months) in full.
+
+{%- set incremental = period_facts_are_incremental() %}
+{%- set counts = period_fact_relation('int_period_unit_counts') if incremental else none %}
+
+-- depends_on: {{ ref('int_dossiers_before') }}
+-- depends_on: {{ source('build', 'build_changes') }}
+-- depends_on: {{ source('build', 'build_runs') }}
+
+with
+
+dossiers as (
+
+    select * from {{ ref('int_dossiers_latest') }}
+
+),
+
+periods as (
+
+    select * from {{ ref('int_periods') }}
+
+),
+
+{%- if incremental %}
+
+-- the as-of date of the build this file was copied from (this build's own row is the newest)
+previous_build as (
+
+    select report_date as previous_report_date
+    from {{ source('build', 'build_runs') }}
+    order by built_at desc
+    limit 1 offset 1
+
+),
+
+known_periods as (
+
+    select distinct period_type, period_start from {{ counts }}
+
+),
+
+new_periods as (
+
+    select periods.*
+    from periods
+    anti join known_periods
+        on periods.period_type = known_periods.period_type
+        and periods.period_start = known_periods.period_start
+
+),
+
+kept_periods as (
+
+    select
+        periods.*,
+        least(periods.period_end, previous_build.previous_report_date) as previous_as_of_date,
+    from periods
+    semi join known_periods
+        on periods.period_type = known_periods.period_type
+        and periods.period_start = known_periods.period_start
+    cross join previous_build
+
+),
+
+moved_periods as (
+
+    select * from kept_periods where previous_as_of_date < as_of_date
+
+),
+
+changed_now as (
+
+    select * from dossiers
+    where (unit_code, dossier_code) in (
+        select (unit_code, dossier_code) from {{ source('build', 'build_changes') }}
+    )
+
+),
+
+changed_before as (
+
+    select * from {{ ref('int_dossiers_before') }}
+
+),
+
+open_at_previous as (
+
+    select dossiers.*
+    from dossiers
+    cross join previous_build
+    where (
+        dossiers.received_date > previous_build.previous_report_date
+        or coalesce(dossiers.resolution_date, date '9999-12-31')
+            > previous_build.previous_report_date
+    )
+        and (dossiers.unit_code, dossiers.dossier_code) not in (
+            select (unit_code, dossier_code) from {{ source('build', 'build_changes') }}
+        )
+
+),
+
+rows as (
+
+    {{ period_dossier_rows('dossiers', 'new_periods', 'as_of_date', 1) }}
+    union all
+    {{ period_dossier_rows('changed_now', 'kept_periods', 'as_of_date', 1) }}
+    union all
+    {{ period_dossier_rows('changed_before', 'kept_periods', 'previous_as_of_date', -1) }}
+    union all
+    {{ period_dossier_rows('open_at_previous', 'moved_periods', 'as_of_date', 1) }}
+    union all
+    {{ period_dossier_rows('open_at_previous', 'moved_periods', 'previous_as_of_date', -1) }}
+
+),
+
+{%- else %}
+
+rows as (
+
+    {{ period_dossier_rows('dossiers', 'periods', 'as_of_date', 1) }}
+
+),
+
+{%- endif %}
+
+by_sector as (
+
+    select
+        period_type,
+        period_start,
+        period_end,
+        unit_code,
+        sector_code,
+        processing_working_days,
+        {{ period_fact_sums() }}
+    from rows
+    group by all
+
+),
+
+sectored as (
+
+    select * from by_sector where sector_code is not null
+
+    union all
+
+    select
+        period_type,
+        period_start,
+        period_end,
+        unit_code,
+        'ALL' as sector_code,
+        processing_working_days,
+        {%- for column in period_fact_columns() %}
+        sum({{ column }}) as {{ column }},
+        {%- endfor %}
+    from by_sector
+    group by all
+
+),
+
+final as (
+
+    select
+        period_type,
+        period_start,
+        period_end,
+        unit_code,
+        sector_code,
+        processing_working_days,
+        {%- for column in period_fact_columns() %}
+        cast(coalesce({{ column }}, 0) as bigint) as {{ column }},
+        {%- endfor %}
+    from sectored
+
+)
+
+select * from final
