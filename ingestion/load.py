@@ -87,6 +87,20 @@ class Candidate:
 
 
 @dataclass
+class Fetched:
+    """A candidate read, hashed and archived, and read as a submission when it looked worth it
+    (see :meth:`Ingestor._fetch`); its bytes are not kept."""
+
+    sha256: str
+    size: int
+    archive_rel: str
+    archive_abs: Path
+    read: bool = False  # reading was tried: ``source`` and ``error`` are its outcome
+    source: Source | None = None  # small CSVs come parsed already, as a TableSource
+    error: Unreadable | None = None  # unreadable (a small CSV Python could not parse: source set)
+
+
+@dataclass
 class IngestSummary:
     load_id: str
     files_seen: int = 0
@@ -169,15 +183,22 @@ def scan_landing(landing_dir: Path) -> list[Candidate]:
     if not landing_dir.exists():
         return found
     root = landing_dir.resolve()
-    for dirpath, dirnames, filenames in os.walk(landing_dir, followlinks=False):
-        dirnames.sort()
-        for entry in sorted(filenames) + [d for d in dirnames if os.path.islink(Path(dirpath, d))]:
-            path = Path(dirpath, entry)
-            rel = path.relative_to(landing_dir).as_posix()
-            st = path.lstat()
+
+    def scan(folder: Path, prefix: str) -> None:
+        # os.scandir knows from the directory listing which entries are links and folders:
+        # one lstat per file, however many files a night brings.
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+        for entry in entries:
+            if entry.is_dir() and not entry.is_symlink():
+                scan(folder / entry.name, f"{prefix}{entry.name}/")
+                continue
+            path = folder / entry.name
+            rel = prefix + entry.name
+            st = entry.stat(follow_symlinks=False)
             cand = Candidate(rel, path, st.st_size, st.st_mtime_ns)
             cand.unit_code, cand.report_date, cand.ext, cand.path_error = classify_path(rel)
-            if path.is_symlink():
+            if entry.is_symlink():
                 target = path.resolve()
                 if root not in target.parents:
                     cand.path_error = (
@@ -188,6 +209,8 @@ def scan_landing(landing_dir: Path) -> list[Candidate]:
                 elif not target.is_file():
                     cand.path_error = ("R02_unreadable_file", "not_a_file", f"'{rel}' is no file")
             found.append(cand)
+
+    scan(landing_dir, "")
     return found
 
 
@@ -293,36 +316,45 @@ class Ingestor:
             len(todo),
             self.summary.waiting,
         )
-        chunk: list[Candidate] = []
+        chunks: list[list[Candidate]] = [[]]
         size = 0
-        done = 0
         for cand in todo:
-            chunk.append(cand)
+            if len(chunks[-1]) >= CHUNK_FILES or size >= CHUNK_BYTES:
+                chunks.append([])
+                size = 0
+            chunks[-1].append(cand)
             size += cand.size
-            if len(chunk) >= CHUNK_FILES or size >= CHUNK_BYTES:
-                self._process_chunk(chunk)
+        # Reading, hashing, archiving and decoding run in threads, one chunk ahead: the next
+        # chunk's files are read while DuckDB (which releases the GIL) loads this one. At most
+        # two chunks' decoded sources are held at once; file contents are not kept.
+        pool = ThreadPoolExecutor(max_workers=FETCH_THREADS)
+        try:
+            ahead = [pool.submit(self._fetch, cand) for cand in chunks[0]]
+            done = 0
+            for index, chunk in enumerate(chunks):
+                fetching = ahead
+                if index + 1 < len(chunks):
+                    ahead = [pool.submit(self._fetch, cand) for cand in chunks[index + 1]]
+                self._process_chunk(chunk, [future.result() for future in fetching])
                 done += len(chunk)
                 log.info("ingest %s: %d/%d files examined", self.load_id, done, len(todo))
-                chunk, size = [], 0
-        if chunk:
-            self._process_chunk(chunk)
+        finally:
+            pool.shutdown(cancel_futures=True)
         shutil.rmtree(self.work_dir, ignore_errors=True)
         log.info("ingest %s done: %s", self.load_id, self.summary.as_dict())
         return self.summary
 
     # -- one chunk -------------------------------------------------------------------------
 
-    def _process_chunk(self, chunk: list[Candidate]) -> None:
+    def _process_chunk(self, chunk: list[Candidate], fetched: list[Fetched]) -> None:
         records: list[dict] = []
         sources: dict[int, Source] = {}
         touched: list[tuple[int, str]] = []
+        if not chunk:
+            return
         next_id = self.con.execute(
             "select nextval('file_id_seq') from range(?)", [len(chunk)]
         ).fetchall()
-        # Reading, hashing and archiving are I/O and hashlib (which releases the GIL): threads
-        # overlap them. At most CHUNK_BYTES of file content is held at once.
-        with ThreadPoolExecutor(max_workers=FETCH_THREADS) as pool:
-            fetched = list(pool.map(self._fetch, chunk))
         for cand, (file_id,), got in zip(chunk, next_id, fetched, strict=True):
             record = self._examine(cand, file_id, got, sources, touched)
             if record is not None:
@@ -419,8 +451,9 @@ class Ingestor:
                     "sha256"
                 ]
 
-    def _fetch(self, cand: Candidate) -> tuple[bytes, str, str, Path]:
-        """Read, hash and archive one candidate: (content, sha256, archive path rel/abs)."""
+    def _fetch(self, cand: Candidate) -> Fetched:
+        """Read, hash and archive one candidate, and read it as a submission when it will
+        likely be loaded (runs in a worker thread; :meth:`_examine` decides)."""
         link_outside = cand.path_error is not None and cand.path_error[1] in (
             "leaves_landing",
             "not_a_file",
@@ -437,18 +470,43 @@ class Ingestor:
             archive_rel = f"archive/_unparsed/{sha}.{cand.ext or 'bin'}"
         archive_abs = self.settings.data_dir / archive_rel
         _write_once(archive_abs, data)
-        return data, sha, archive_rel, archive_abs
+        fetched = Fetched(sha, len(data), archive_rel, archive_abs)
+        # A hint only: the sets may change meanwhile, _examine reads what this skipped.
+        if (
+            cand.path_error is None
+            and cand.unit_code in self.units
+            and (cand.landing_path, sha) not in self.known_hashes
+            and self.current_content.get((cand.unit_code, cand.report_date)) != sha
+        ):
+            self._read(cand, data, fetched)
+        return fetched
+
+    def _read(self, cand: Candidate, data: bytes, fetched: Fetched) -> None:
+        """Read one archived file as a submission; small CSVs are parsed by Python's csv module
+        right away (DuckDB's cost per file outweighs their rows)."""
+        fetched.read = True
+        try:
+            source = read_file(fetched.archive_abs, data, cand.ext, self.work_dir)
+        except Unreadable as exc:
+            fetched.error = exc
+            return
+        fetched.source = source
+        if isinstance(source, CsvSource) and source.text is not None:
+            try:
+                fetched.source = TableSource(python_csv_rows(source), source.mapping, source.format)
+            except Unreadable as exc:
+                fetched.error = exc
 
     def _examine(
         self,
         cand: Candidate,
         file_id: int,
-        fetched: tuple[bytes, str, str, Path],
+        fetched: Fetched,
         sources: dict[int, Source],
         touched: list,
     ) -> dict | None:
-        """Classify one archived candidate; read it if it is to be loaded."""
-        data, sha, archive_rel, archive_abs = fetched
+        """Classify one archived candidate; keep its source if it is to be loaded."""
+        sha, archive_rel = fetched.sha256, fetched.archive_rel
         if (cand.landing_path, sha) in self.known_hashes:
             touched.append((cand.mtime_ns, cand.landing_path))  # same content, new mtime
             return None
@@ -460,7 +518,7 @@ class Ingestor:
             "report_date": cand.report_date,
             "ext": cand.ext,
             "sha256": sha,
-            "size_bytes": len(data),
+            "size_bytes": fetched.size,
             "archive_path": archive_rel,
             "arrived_at": dt.datetime.fromtimestamp(cand.mtime_ns / 1e9),
             "mtime_ns": cand.mtime_ns,
@@ -485,12 +543,15 @@ class Ingestor:
             record["status"] = "duplicate"
             record["reason"] = "same content as a file already taken in for this unit and date"
             return record
-        try:
-            source = read_file(archive_abs, data, cand.ext, self.work_dir)
-        except Unreadable as exc:
-            return self._quarantined(record, "R02_unreadable_file", exc.code, exc.message)
-        record["format"] = source.format
-        sources[file_id] = source
+        if not fetched.read:
+            self._read(cand, fetched.archive_abs.read_bytes(), fetched)
+        if fetched.source is not None:
+            record["format"] = fetched.source.format
+        if fetched.error is not None:
+            error = fetched.error
+            return self._quarantined(record, "R02_unreadable_file", error.code, error.message)
+        assert fetched.source is not None
+        sources[file_id] = fetched.source
         return record
 
     @staticmethod
@@ -550,11 +611,11 @@ class Ingestor:
     # -- reading into temp tables ----------------------------------------------------------
 
     def _stage(self, records: list[dict], sources: dict[int, Source]) -> list[tuple[str, dict]]:
-        """Read every source into temp tables ``(_file_id, c0..cN)``; bad CSVs quarantined.
+        """Read every source into temp tables ``(_file_id, c<p>...)`` of the mapped positions
+        ``p``; bad CSVs quarantined.
 
-        Big CSVs of one layout are read by one DuckDB ``read_csv`` over all their files; small
-        CSVs (parsed by Python's csv module: DuckDB's cost per file outweighs their rows), XLSX
-        and JSON rows go in one Arrow table per column mapping.
+        Big CSVs of one layout are read by one DuckDB ``read_csv`` over all their files; rows
+        decoded in Python (small CSVs, XLSX, JSON) go in one Arrow table per column mapping.
         """
         by_id = {r["file_id"]: r for r in records}
         staged: list[tuple[str, dict]] = []
@@ -575,8 +636,6 @@ class Ingestor:
         for file_id, source in sources.items():
             if isinstance(source, TableSource):
                 tables[file_id] = source
-            elif source.text is not None:
-                python_read(file_id, source)
             else:
                 groups[source.layout].append(file_id)
         for file_ids in groups.values():
@@ -616,6 +675,11 @@ class Ingestor:
         table = f"_stage_{file_ids[0]}_{len(file_ids)}"
         paths = [str(sources[i].path) for i in file_ids]  # type: ignore[union-attr]
         columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(first.ncols)) + "}"
+        # Only the mapped columns are kept: unnamed and spare cells are never loaded. The temp
+        # table's rowid gives each row its position in its file; inserting straight from
+        # read_csv would need row_number() over (), which DuckDB runs on one thread only (the
+        # whole insert with it: measured slower than staging on two cores).
+        kept = ", ".join(f"r.c{p}" for p in sorted(first.mapping))
         self.con.register(
             "_paths", pa.table({"filename": paths, "file_id": pa.array(file_ids, pa.int64())})
         )
@@ -623,7 +687,7 @@ class Ingestor:
             self.con.execute(
                 f"""
                 create temp table {table} as
-                select p.file_id as _file_id, r.* exclude (filename)
+                select p.file_id as _file_id, {kept}
                 from read_csv(?, delim = ?, header = false, skip = ?, columns = {columns},
                               quote = '"', escape = '"', null_padding = true,
                               auto_detect = false, filename = true) r
@@ -643,21 +707,17 @@ class Ingestor:
     def _stage_tables(self, file_ids: list[int], tables: dict[int, TableSource]) -> str:
         """One temp table of the rows of several decoded files with the same column mapping."""
         sources = [tables[i] for i in file_ids]
-        width = max(
-            [len(r) for source in sources for r in source.rows]
-            + [max(sources[0].mapping, default=0) + 1]
-        )
+        positions = sorted(sources[0].mapping)
         ids: list[int] = []
-        columns: list[list[str | None]] = [[] for _ in range(width)]
+        columns: dict[int, list[str | None]] = {p: [] for p in positions}
         for file_id, source in zip(file_ids, sources, strict=True):
             ids += [file_id] * len(source.rows)
-            for row in source.rows:
-                for i in range(width):
-                    columns[i].append(row[i] if i < len(row) else None)
+            for p, values in columns.items():
+                values += [row[p] if p < len(row) else None for row in source.rows]
         arrow = pa.table(
             {
                 "_file_id": pa.array(ids, pa.int64()),
-                **{f"c{i}": pa.array(values, pa.string()) for i, values in enumerate(columns)},
+                **{f"c{p}": pa.array(values, pa.string()) for p, values in columns.items()},
             }
         )
         table = f"_stage_t{file_ids[0]}_{len(file_ids)}"

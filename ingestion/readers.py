@@ -222,7 +222,9 @@ def python_csv_rows(source: CsvSource) -> list[list[str | None]]:
 
 def _csv_cell(text: str) -> str | None:
     """A CSV cell as the DuckDB path keeps it (see parse.trimmed_sql): NFC, spaces trimmed."""
-    return unicodedata.normalize("NFC", text).strip(" ") or None
+    if not text.isascii():  # ASCII text is NFC already
+        text = unicodedata.normalize("NFC", text)
+    return text.strip(" ") or None
 
 
 # --- cells from Python readers ---------------------------------------------------------------
