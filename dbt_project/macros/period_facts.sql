@@ -188,3 +188,33 @@
                 or (valid_to >= {{ previous_as_of_date() }} and valid_to < {{ as_of_date() }})
         )
 {%- endmacro %}
+
+
+{#-
+    The configuration every period mart shares: incremental by period (delete+insert on
+    period_type, period_start; periods no longer reported are deleted after), and the models
+    period_mart_redo_periods reads. Call it first in the model: {{ period_mart_config() }}.
+-#}
+{% macro period_mart_config() -%}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['period_type', 'period_start'],
+        on_schema_change='fail',
+        post_hook="{% if is_incremental() %}delete from {{ this }} where (period_type, period_start) not in (select (period_type, period_start) from {{ ref('int_periods') }}){% endif %}",
+    ) }}
+    {#- what period_mart_redo_periods reads, only on incremental nights -#}
+    {%- do ref('int_period_unit_deltas') -%}
+    {%- do ref('stg_ingest__units') -%}
+    {%- do ref('int_periods') -%}
+    {%- do source('build', 'build_runs') -%}
+{%- endmacro %}
+
+
+{#- `where` clause keeping the periods of redo_periods (the CTE of period_mart_redo_periods) on an
+    incremental night; nothing on a full rebuild. `glue` is 'where' or 'and'. -#}
+{% macro only_redo_periods(glue='where') -%}
+    {%- if is_incremental() %}
+    {{ glue }} (period_type, period_start) in (select (period_type, period_start) from redo_periods)
+    {%- endif %}
+{%- endmacro %}

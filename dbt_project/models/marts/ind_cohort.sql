@@ -2,20 +2,9 @@
 -- their outcome at its end (or at D while it runs). Every (scope, sector) with at least one
 -- received dossier is crossed with every period; rates are over `received`, NULL when it is 0.
 
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['period_type', 'period_start'],
-    on_schema_change='fail',
-    post_hook="{% if is_incremental() %}delete from {{ this }} where (period_type, period_start) not in (select (period_type, period_start) from {{ ref('int_periods') }}){% endif %}",
-) }}
-
 -- Incremental by period: a night rewrites only the periods macros/period_facts.sql
 -- (period_mart_redo_periods) names; a full rebuild computes every period.
--- depends_on: {{ ref('int_period_unit_deltas') }}
--- depends_on: {{ ref('stg_ingest__units') }}
--- depends_on: {{ ref('int_periods') }}
--- depends_on: {{ source('build', 'build_runs') }}
+{{ period_mart_config() }}
 
 {%- set grid_sql -%}
     select x.scope_level, x.scope_code, u.unit_name as scope_name, x.sector_code
@@ -39,9 +28,7 @@ redo_periods as (
 counts as (
 
     select * from {{ ref('int_period_unit_counts') }}
-    {%- if is_incremental() %}
-    where (period_type, period_start) in (select (period_type, period_start) from redo_periods)
-    {%- endif %}
+    {{ only_redo_periods() }}
 
 ),
 
@@ -54,9 +41,7 @@ scopes as (
 periods as (
 
     select * from {{ ref('int_periods') }}
-    {%- if is_incremental() %}
-    where (period_type, period_start) in (select (period_type, period_start) from redo_periods)
-    {%- endif %}
+    {{ only_redo_periods() }}
 
 ),
 

@@ -4,20 +4,9 @@
 -- / received total (Biểu 06 col 3 = received in the period + carried over); score = 20 x ratio,
 -- empty when the denominator is 0. Sums of rpt_bieu06 over the units of each scope.
 
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['period_type', 'period_start'],
-    on_schema_change='fail',
-    post_hook="{% if is_incremental() %}delete from {{ this }} where (period_type, period_start) not in (select (period_type, period_start) from {{ ref('int_periods') }}){% endif %}",
-) }}
-
 -- Incremental by period: a night rewrites only the periods macros/period_facts.sql
 -- (period_mart_redo_periods) names; a full rebuild computes every period.
--- depends_on: {{ ref('int_period_unit_deltas') }}
--- depends_on: {{ ref('stg_ingest__units') }}
--- depends_on: {{ ref('int_periods') }}
--- depends_on: {{ source('build', 'build_runs') }}
+{{ period_mart_config() }}
 
 {%- set grid_sql -%}
     select distinct s.scope_level, s.scope_code, u.unit_name as scope_name, b.sector_code
@@ -43,9 +32,7 @@ redo_periods as (
 bieu06 as (
 
     select * from {{ ref('rpt_bieu06') }}
-    {%- if is_incremental() %}
-    where (period_type, period_start) in (select (period_type, period_start) from redo_periods)
-    {%- endif %}
+    {{ only_redo_periods() }}
 
 ),
 

@@ -3,20 +3,9 @@
 -- every period. A period still running is reported as of D (is_complete = false). Columns 7 and 11
 -- are counted independently of 8-10 and 12-13, so the singular tests check the form's invariants.
 
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['period_type', 'period_start'],
-    on_schema_change='fail',
-    post_hook="{% if is_incremental() %}delete from {{ this }} where (period_type, period_start) not in (select (period_type, period_start) from {{ ref('int_periods') }}){% endif %}",
-) }}
-
 -- Incremental by period: a night rewrites only the periods macros/period_facts.sql
 -- (period_mart_redo_periods) names; a full rebuild computes every period.
--- depends_on: {{ ref('int_period_unit_deltas') }}
--- depends_on: {{ ref('stg_ingest__units') }}
--- depends_on: {{ ref('int_periods') }}
--- depends_on: {{ source('build', 'build_runs') }}
+{{ period_mart_config() }}
 
 {%- set grid_sql -%}
     select unit_code, sector_code from {{ ref('int_unit_sectors') }}
@@ -37,9 +26,7 @@ redo_periods as (
 counts as (
 
     select * from {{ ref('int_period_unit_counts') }}
-    {%- if is_incremental() %}
-    where (period_type, period_start) in (select (period_type, period_start) from redo_periods)
-    {%- endif %}
+    {{ only_redo_periods() }}
 
 ),
 
@@ -47,9 +34,7 @@ periods as (
 
     select * from {{ ref('int_periods') }}
     where period_type <> 'ttm'
-    {%- if is_incremental() %}
-        and (period_type, period_start) in (select (period_type, period_start) from redo_periods)
-    {%- endif %}
+    {{ only_redo_periods('and') }}
 
 ),
 
