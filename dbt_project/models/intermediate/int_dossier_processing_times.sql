@@ -5,13 +5,7 @@
 -- dossier carries an apology letter's new date. Joins int_dossiers_latest; it does not change it.
 -- Incremental like int_dossiers_latest: only the dossiers of raw.build_changes are re-derived.
 
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where (unit_code, dossier_code) in (select (unit_code, dossier_code) from {{ source('build', 'build_changes') }}){% endif %}",
-) }}
-
--- depends_on: {{ source('build', 'build_changes') }}
+{{ rederived_dossiers_config() }}
 
 with
 
@@ -22,11 +16,7 @@ dossiers as (
         and is_resolved
         and not is_withdrawn
         and received_date is not null
-        {%- if is_incremental() %}
-        and (unit_code, dossier_code) in (
-            select (unit_code, dossier_code) from {{ source('build', 'build_changes') }}
-        )
-        {%- endif %}
+        {{ only_changed_dossiers() }}
 
 ),
 

@@ -9,13 +9,8 @@
 -- Derived from the dossier history (fct_dossier_history); incremental like it: only the dossiers
 -- of raw.build_changes are re-derived (docs/warehouse-incremental.md). Nothing here depends on D.
 
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where (unit_code, dossier_code) in (select (unit_code, dossier_code) from {{ source('build', 'build_changes') }}){% endif %}",
-) }}
+{{ rederived_dossiers_config() }}
 
--- depends_on: {{ source('build', 'build_changes') }}
 -- int_dossiers_before reads the rows this model is about to replace:
 -- depends_on: {{ ref('int_dossiers_before') }}
 
@@ -24,11 +19,7 @@ with
 states as (
 
     select * from {{ ref('fct_dossier_history') }}
-    {%- if is_incremental() %}
-    where (unit_code, dossier_code) in (
-        select (unit_code, dossier_code) from {{ source('build', 'build_changes') }}
-    )
-    {%- endif %}
+    {{ only_changed_dossiers('where') }}
 
 ),
 

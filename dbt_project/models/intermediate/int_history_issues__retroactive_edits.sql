@@ -8,13 +8,7 @@
 -- Incremental like fct_dossier_history (a dossier's findings depend on its own history only): only
 -- the dossiers of raw.build_changes are re-derived.
 
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where (unit_code, dossier_code) in (select (unit_code, dossier_code) from {{ source('build', 'build_changes') }}){% endif %}",
-) }}
-
--- depends_on: {{ source('build', 'build_changes') }}
+{{ rederived_dossiers_config() }}
 
 with
 
@@ -23,11 +17,7 @@ states as (
     select * from {{ ref('fct_dossier_history') }}
     where previous_report_date is not null
         and report_date <= {{ as_of_date() }}
-        {%- if is_incremental() %}
-        and (unit_code, dossier_code) in (
-            select (unit_code, dossier_code) from {{ source('build', 'build_changes') }}
-        )
-        {%- endif %}
+        {{ only_changed_dossiers() }}
 
 ),
 

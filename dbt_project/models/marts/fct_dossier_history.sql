@@ -13,14 +13,7 @@
 -- 4, 5, 6, 8 (in process, waiting for documents or fees, stopped: same rank, they alternate
 -- legitimately) < 9 result ready < 10 returned = 3 refused = 7 withdrawn (final).
 
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where (unit_code, dossier_code) in (select (unit_code, dossier_code) from {{ source('build', 'build_changes') }}){% endif %}",
-) }}
-
--- depends_on: {{ source('build', 'build_changes') }}
+{{ rederived_dossiers_config(on_schema_change='fail') }}
 
 with
 
@@ -28,11 +21,7 @@ rows_used as (
 
     select * from {{ ref('int_submission_rows_used') }}
     where dossier_code is not null
-    {%- if is_incremental() %}
-        and (unit_code, dossier_code) in (
-            select (unit_code, dossier_code) from {{ source('build', 'build_changes') }}
-        )
-    {%- endif %}
+    {{ only_changed_dossiers() }}
 
 ),
 

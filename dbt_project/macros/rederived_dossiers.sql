@@ -1,0 +1,28 @@
+{#-
+    The models that hold one dossier's rows derived from its own history only (the history, its
+    latest state, processing time, R12, R14) are incremental the same way: prepare_build writes
+    raw.build_changes, the dossiers with rows new to this build or in a file that stopped counting;
+    a night deletes their rows (pre-hook) and appends them derived again from all their rows
+    (docs/warehouse-incremental.md). Call rederived_dossiers_config() first in the model and put
+    only_changed_dossiers() in the `where` of its input.
+-#}
+{% macro rederived_dossiers_config(on_schema_change='ignore') -%}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change=on_schema_change,
+        pre_hook="{% if is_incremental() %}delete from {{ this }} where (unit_code, dossier_code) in (select (unit_code, dossier_code) from {{ source('build', 'build_changes') }}){% endif %}",
+    ) }}
+    {%- do source('build', 'build_changes') -%}
+{%- endmacro %}
+
+
+{#- Keeps the dossiers of raw.build_changes on an incremental night; nothing on a full rebuild.
+    `glue` is 'where' or 'and'. -#}
+{% macro only_changed_dossiers(glue='and') -%}
+    {%- if is_incremental() %}
+    {{ glue }} (unit_code, dossier_code) in (
+        select (unit_code, dossier_code) from {{ source('build', 'build_changes') }}
+    )
+    {%- endif %}
+{%- endmacro %}
