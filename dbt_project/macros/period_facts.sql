@@ -125,10 +125,23 @@
         sum(sign) filter (where is_late_or_overdue) as late_or_overdue,
         sum(sign) filter (where is_late_or_overdue and has_apology) as late_or_overdue_with_apology,
         sum(sign) filter (where overdue_working_days is not null) as overdue_aged,
-        sum(sign) filter (where overdue_working_days <= 5) as overdue_1_5,
-        sum(sign) filter (where overdue_working_days between 6 and 15) as overdue_6_15,
-        sum(sign) filter (where overdue_working_days between 16 and 30) as overdue_16_30,
-        sum(sign) filter (where overdue_working_days > 30) as overdue_over_30,
+        sum(sign) filter (where {{ overdue_bucket('overdue_working_days') }} = 1) as overdue_1_5,
+        sum(sign) filter (where {{ overdue_bucket('overdue_working_days') }} = 2) as overdue_6_15,
+        sum(sign) filter (where {{ overdue_bucket('overdue_working_days') }} = 3) as overdue_16_30,
+        sum(sign) filter (where {{ overdue_bucket('overdue_working_days') }} = 4) as overdue_over_30,
+{%- endmacro %}
+
+
+{#- The ageing bucket of an overdue dossier (indicators.md, service measures) from its working days
+    overdue: 1 = 1-5 days (0, a due date on a day off, counts here too), 2 = 6-15, 3 = 16-30,
+    4 = over 30; NULL when not overdue. -#}
+{% macro overdue_bucket(days) -%}
+    case
+        when {{ days }} <= 5 then 1
+        when {{ days }} <= 15 then 2
+        when {{ days }} <= 30 then 3
+        when {{ days }} > 30 then 4
+    end
 {%- endmacro %}
 
 {#- The names of the columns period_fact_sums makes, in its order. -#}

@@ -9,8 +9,10 @@
 --   * the dossiers re-derived tonight: -1 for the version int_dossiers_before held, at A0, and +1
 --     for their version now, at A;
 --   * the other dossiers, for a period whose as-of date moved (A0 < A): only those not yet
---     resolved or not yet received at D0 can count differently at A, so -1 at A0 and +1 at A;
---     a dossier received and resolved by D0 counts the same at every as-of date after D0;
+--     resolved or not yet received at D0 can count differently at A, and of those only the ones
+--     with a received, resolution or due date in [D0, D] or an ageing bucket that moves
+--     (open_at_previous), so -1 at A0 and +1 at A; a dossier received and resolved by D0 counts
+--     the same at every as-of date after D0;
 -- and every period new tonight (a new month, quarter, ... or trailing twelve months) in full.
 
 {%- set incremental = period_facts_are_incremental() %}
@@ -96,16 +98,40 @@ changed_before as (
 
 ),
 
+-- The dossiers (not re-derived) whose rows differ between the as-of dates A0 and A of a moved
+-- period. A0 is D0 (the period ran at D0) and D0 < A <= D; a row depends on the as-of date only
+-- through the received, resolution and due dates compared with it (dossier_outcome,
+-- period_dossier_rows) and, while overdue, through the ageing bucket of its working days overdue.
+-- So a dossier open at D0 counts the same at A unless one of those dates falls in [D0, D] or it
+-- was overdue at D0 and changes bucket by D (buckets only grow with the as-of date). The others'
+-- -1 and +1 rows would cancel: leaving them out is what keeps a night small when many dossiers
+-- stay pending for months.
 open_at_previous as (
 
     select dossiers.*
     from dossiers
     cross join previous_build
+    left join {{ ref('dim_date') }} as due_day
+        on dossiers.due_date = due_day.date_day
     where (
         dossiers.received_date > previous_build.previous_report_date
         or coalesce(dossiers.resolution_date, date '9999-12-31')
             > previous_build.previous_report_date
     )
+        and (
+            dossiers.received_date >= previous_build.previous_report_date
+            or dossiers.resolution_date between previous_build.previous_report_date
+                and {{ as_of_date() }}
+            or dossiers.due_date between previous_build.previous_report_date
+                and {{ as_of_date() }}
+            or {{ overdue_bucket(
+                    '(select working_day_index from ' ~ ref('dim_date')
+                    ~ ' where date_day = previous_build.previous_report_date)'
+                    ~ ' - due_day.working_day_index') }}
+                is distinct from {{ overdue_bucket(
+                    '(select working_day_index from ' ~ ref('dim_date')
+                    ~ ' where date_day = ' ~ as_of_date() ~ ') - due_day.working_day_index') }}
+        )
         and (dossiers.unit_code, dossiers.dossier_code) not in (
             select (unit_code, dossier_code) from {{ source('build', 'build_changes') }}
         )

@@ -68,27 +68,34 @@ submissions as (
 
 ),
 
+-- Rows per unit and month, counted per file: a file's rows (rows_read, the rows the loader put in
+-- submission_rows) and its flagged rows (findings of R03-R10 name the row) never change once it is
+-- taken in and validated, and only files whose status is `loaded` count (as in
+-- int_submission_rows_used). Summing the files keeps this model's nightly cost proportional to
+-- the number of files, not of rows.
 flagged_rows as (
 
-    select distinct
+    select
         file_id,
-        row_number,
+        count(distinct row_number) as rows_with_issues,
     from {{ ref('stg_ingest__findings') }}
     where row_number is not null
+    group by file_id
 
 ),
 
 submission_rows as (
 
     select
-        r.unit_code,
-        date_trunc('month', r.report_date)::date as month,
-        count(*) as rows_received,
-        count(f.file_id) as rows_with_issues,
-    from {{ ref('int_submission_rows_used') }} as r
-    left join flagged_rows as f
-        on r.file_id = f.file_id
-        and r.row_number = f.row_number
+        files.unit_code,
+        date_trunc('month', files.report_date)::date as month,
+        cast(sum(files.rows_read) as bigint) as rows_received,
+        cast(coalesce(sum(flagged_rows.rows_with_issues), 0) as bigint) as rows_with_issues,
+    from {{ ref('stg_ingest__files') }} as files
+    left join flagged_rows
+        on files.file_id = flagged_rows.file_id
+    where files.file_status = 'loaded'
+        and files.report_date <= {{ as_of_date() }}
     group by all
 
 ),

@@ -4,8 +4,9 @@
 -- Incremental (docs/warehouse-incremental.md): a night rewrites only the dossiers whose row can
 -- differ from last night's: those re-derived tonight (raw.build_changes), those whose outcome
 -- moves with D (pending within the deadline and now past it, or resolved by D), those whose issue
--- count changed and those of a unit whose district changed; as_of_date is then set to D on every
--- row. A full rebuild computes every row.
+-- count changed and those of a unit whose district changed; a re-derived dossier that no longer
+-- has any row (its only file was replaced by one without it) is deleted, and as_of_date is then
+-- set to D on every row. A full rebuild computes every row.
 
 {{ config(
     materialized='incremental',
@@ -13,7 +14,7 @@
     unique_key=['unit_code', 'dossier_code'],
     on_schema_change='fail',
     post_hook=[
-        "{% if is_incremental() %}delete from {{ this }} where (unit_code, dossier_code) in (select (unit_code, dossier_code) from {{ source('build', 'build_changes') }}) and (unit_code, dossier_code) not in (select (unit_code, dossier_code) from {{ ref('int_dossiers_latest') }}){% endif %}",
+        "{% if is_incremental() %}delete from {{ this }} where (unit_code, dossier_code) in (select (unit_code, dossier_code) from {{ source('build', 'build_changes') }} anti join {{ ref('int_dossiers_latest') }} using (unit_code, dossier_code)){% endif %}",
         "update {{ this }} set as_of_date = {{ as_of_date() }} where as_of_date <> {{ as_of_date() }}",
     ],
 ) }}
