@@ -19,9 +19,10 @@ with
 
 rows_used as (
 
-    select * from {{ ref('int_submission_rows_used') }}
+    select * from (
+        {{ submission_rows_used(only_changed_dossiers('where')) }}
+    )
     where dossier_code is not null
-    {{ only_changed_dossiers() }}
 
 ),
 
