@@ -31,9 +31,10 @@
     dossiers only are used); `periods` has period_type, period_start, period_end and the as-of
     column `as_of` (the period end, or D while the period runs). A dossier takes part in a period
     when it was received by the as-of date A and not resolved before the period start S
-    (indicators.md §2, §3, §6): the cohort (received in [S, A]) is a subset of those.
+    (indicators.md §2, §3, §6): the cohort (received in [S, A]) is a subset of those. `skip`, a
+    condition on d and p, leaves pairs out (pairs whose rows are known to cancel).
 -#}
-{% macro period_dossier_rows(dossiers, periods, as_of, sign) -%}
+{% macro period_dossier_rows(dossiers, periods, as_of, sign, skip=none) -%}
     select
         p.period_type,
         p.period_start,
@@ -74,6 +75,9 @@
     inner join {{ periods }} as p
         on d.received_date <= p.{{ as_of }}
         and coalesce(d.resolution_date, date '9999-12-31') >= p.period_start
+        {%- if skip %}
+        and not ({{ skip }})
+        {%- endif %}
     left join {{ ref('dim_date') }} as received_day
         on d.received_date = received_day.date_day
     left join {{ ref('dim_date') }} as resolved_day

@@ -17,6 +17,12 @@
 
 {%- set incremental = period_facts_are_incremental() %}
 {%- set counts = period_fact_relation('int_period_unit_counts') if incremental else none %}
+{#- a re-derived dossier (d) whose two versions count the same in period p (see rederived) -#}
+{%- set cancels_in -%}
+    coalesce(d.same_but_resolution, false)
+    and p.previous_as_of_date = p.as_of_date
+    and (d.same_resolution or d.first_resolution_date > p.as_of_date)
+{%- endset %}
 
 -- depends_on: {{ ref('int_dossiers_before') }}
 -- depends_on: {{ source('build', 'build_changes') }}
@@ -83,7 +89,7 @@ moved_periods as (
 
 ),
 
-changed_now as (
+now_versions as (
 
     select * from dossiers
     where (unit_code, dossier_code) in (
@@ -92,9 +98,65 @@ changed_now as (
 
 ),
 
-changed_before as (
+before_versions as (
 
     select * from {{ ref('int_dossiers_before') }}
+
+),
+
+-- A re-derived dossier's old and new versions put the same rows into a period whose as-of date
+-- did not move (it ended by D0, so A0 = A) when every column period_dossier_rows reads is equal,
+-- except the resolution if both versions are unresolved at A (resolved after A, or not at all).
+-- Most re-derived dossiers are pending ones with news tonight: for every closed period since
+-- they were received, their -1 and +1 rows would cancel, and are left out (cancels_in).
+rederived as (
+
+    select
+        now_versions.unit_code,
+        now_versions.dossier_code,
+        (
+            now_versions.sector_code, now_versions.channel, now_versions.received_date,
+            now_versions.due_date, now_versions.rescheduled_due_date, now_versions.is_received
+        ) is not distinct from (
+            before_versions.sector_code, before_versions.channel, before_versions.received_date,
+            before_versions.due_date, before_versions.rescheduled_due_date,
+            before_versions.is_received
+        ) as same_but_resolution,
+        (
+            now_versions.resolution_date, now_versions.resolution_class,
+            now_versions.is_withdrawn
+        ) is not distinct from (
+            before_versions.resolution_date, before_versions.resolution_class,
+            before_versions.is_withdrawn
+        ) as same_resolution,
+        least(
+            coalesce(now_versions.resolution_date, date '9999-12-31'),
+            coalesce(before_versions.resolution_date, date '9999-12-31')
+        ) as first_resolution_date,
+    from now_versions
+    inner join before_versions
+        on now_versions.unit_code = before_versions.unit_code
+        and now_versions.dossier_code = before_versions.dossier_code
+
+),
+
+changed_now as (
+
+    select now_versions.*, rederived.* exclude (unit_code, dossier_code)
+    from now_versions
+    left join rederived
+        on now_versions.unit_code = rederived.unit_code
+        and now_versions.dossier_code = rederived.dossier_code
+
+),
+
+changed_before as (
+
+    select before_versions.*, rederived.* exclude (unit_code, dossier_code)
+    from before_versions
+    left join rederived
+        on before_versions.unit_code = rederived.unit_code
+        and before_versions.dossier_code = rederived.dossier_code
 
 ),
 
@@ -142,9 +204,9 @@ rows as (
 
     {{ period_dossier_rows('dossiers', 'new_periods', 'as_of_date', 1) }}
     union all
-    {{ period_dossier_rows('changed_now', 'kept_periods', 'as_of_date', 1) }}
+    {{ period_dossier_rows('changed_now', 'kept_periods', 'as_of_date', 1, cancels_in) }}
     union all
-    {{ period_dossier_rows('changed_before', 'kept_periods', 'previous_as_of_date', -1) }}
+    {{ period_dossier_rows('changed_before', 'kept_periods', 'previous_as_of_date', -1, cancels_in) }}
     union all
     {{ period_dossier_rows('open_at_previous', 'moved_periods', 'as_of_date', 1) }}
     union all
@@ -214,4 +276,6 @@ final as (
 
 )
 
+-- a row whose sums are all zero changes nothing in the facts (signed rows that cancel)
 select * from final
+where {% for column in period_fact_columns() %}{{ column }} <> 0{{ ' or ' if not loop.last }}{% endfor %}
