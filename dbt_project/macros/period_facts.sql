@@ -235,3 +235,67 @@
     {{ glue }} (period_type, period_start) in (select (period_type, period_start) from redo_periods)
     {%- endif %}
 {%- endmacro %}
+
+
+{#-
+    The configuration of a period fact table (int_period_unit_counts,
+    int_period_unit_processing_days): incremental, delete+insert on `keys`; rows left with no
+    dossier and periods no longer reported are deleted after.
+-#}
+{% macro period_fact_config(keys) -%}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=keys,
+        post_hook=[
+            "delete from {{ this }} where dossiers = 0",
+            "delete from {{ this }} where (period_type, period_start) not in (select (period_type, period_start) from {{ ref('int_periods') }})",
+        ],
+    ) }}
+{%- endmacro %}
+
+
+{#-
+    The CTE `summed` of a period fact table, from the CTE `deltas` (tonight's signed sums per
+    `keys`, with period_end and the additive `columns`): on an incremental night, the kept rows of
+    the keys the deltas touch plus the deltas, summed; on a full rebuild the deltas are the facts.
+-#}
+{% macro add_period_deltas(keys, columns, incremental) -%}
+{%- if incremental %}
+
+current_rows as (
+
+    select kept.*
+    from {{ this }} as kept
+    semi join deltas
+        on {% for key in keys %}kept.{{ key }} = deltas.{{ key }}{{ '\n        and ' if not loop.last }}{% endfor %}
+
+),
+
+summed as (
+
+    select
+        {{ keys | join(',\n        ') }},
+        period_end,
+        {%- for column in columns %}
+        sum({{ column }}) as {{ column }},
+        {%- endfor %}
+    from (
+        select * from current_rows
+        union all by name
+        select * from deltas
+    )
+    group by all
+
+),
+
+{%- else %}
+
+summed as (
+
+    select * from deltas
+
+),
+
+{%- endif %}
+{%- endmacro %}

@@ -7,15 +7,9 @@
 
 {%- set incremental = period_facts_are_incremental() %}
 
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['period_type', 'period_start', 'unit_code', 'sector_code'],
-    post_hook=[
-        "delete from {{ this }} where dossiers = 0",
-        "delete from {{ this }} where (period_type, period_start) not in (select (period_type, period_start) from {{ ref('int_periods') }})",
-    ],
-) }}
+{%- set keys = ['period_type', 'period_start', 'unit_code', 'sector_code'] %}
+
+{{ period_fact_config(keys) }}
 
 with
 
@@ -35,49 +29,7 @@ deltas as (
 
 ),
 
-{%- if incremental %}
-
-current_rows as (
-
-    select kept.*
-    from {{ this }} as kept
-    semi join deltas
-        on kept.period_type = deltas.period_type
-        and kept.period_start = deltas.period_start
-        and kept.unit_code = deltas.unit_code
-        and kept.sector_code = deltas.sector_code
-
-),
-
-summed as (
-
-    select
-        period_type,
-        period_start,
-        period_end,
-        unit_code,
-        sector_code,
-        {%- for column in period_fact_columns() %}
-        sum({{ column }}) as {{ column }},
-        {%- endfor %}
-    from (
-        select * from current_rows
-        union all by name
-        select * from deltas
-    )
-    group by all
-
-),
-
-{%- else %}
-
-summed as (
-
-    select * from deltas
-
-),
-
-{%- endif %}
+{{ add_period_deltas(keys, period_fact_columns(), incremental) }}
 
 final as (
 

@@ -5,15 +5,9 @@
 
 {%- set incremental = period_facts_are_incremental() %}
 
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['period_type', 'period_start', 'unit_code', 'sector_code', 'processing_working_days'],
-    post_hook=[
-        "delete from {{ this }} where dossiers = 0",
-        "delete from {{ this }} where (period_type, period_start) not in (select (period_type, period_start) from {{ ref('int_periods') }})",
-    ],
-) }}
+{%- set keys = ['period_type', 'period_start', 'unit_code', 'sector_code', 'processing_working_days'] %}
+
+{{ period_fact_config(keys) }}
 
 with
 
@@ -33,49 +27,7 @@ deltas as (
 
 ),
 
-{%- if incremental %}
-
-current_rows as (
-
-    select kept.*
-    from {{ this }} as kept
-    semi join deltas
-        on kept.period_type = deltas.period_type
-        and kept.period_start = deltas.period_start
-        and kept.unit_code = deltas.unit_code
-        and kept.sector_code = deltas.sector_code
-        and kept.processing_working_days = deltas.processing_working_days
-
-),
-
-summed as (
-
-    select
-        period_type,
-        period_start,
-        period_end,
-        unit_code,
-        sector_code,
-        processing_working_days,
-        sum(dossiers) as dossiers,
-    from (
-        select * from current_rows
-        union all by name
-        select * from deltas
-    )
-    group by all
-
-),
-
-{%- else %}
-
-summed as (
-
-    select * from deltas
-
-),
-
-{%- endif %}
+{{ add_period_deltas(keys, ['dossiers'], incremental) }}
 
 final as (
 
