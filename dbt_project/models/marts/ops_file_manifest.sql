@@ -2,16 +2,69 @@
     The file manifest for operators: every file seen in landing/ up to the as-of date, what
     happened to it and why ("did unit X send its file on date D, and what happened to it").
     Files whose path carries no report date count from the day they arrived.
+
+    Incremental (docs/warehouse-incremental.md): a night rewrites the files whose row can differ
+    from last night's: files new to the manifest (new tonight, or a file without report date that
+    arrived after the previous as-of date), files whose manifest columns changed (a re-sent ledger
+    turned a loaded file into a replaced one), and every file of the same unit and report date as
+    those (replaced_by_file_id); as_of_date is then set to D on every row. A full rebuild computes
+    every row. Unit names need no care: a changed unit registry means a full rebuild.
 -#}
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='file_id',
+    on_schema_change='fail',
+    post_hook="update {{ this }} set as_of_date = {{ as_of_date() }} where as_of_date <> {{ as_of_date() }}",
+) }}
+
+{%- set source_columns = [
+    'landing_path', 'unit_code', 'report_date', 'ext', 'format', 'sha256', 'size_bytes',
+    'arrived_at', 'rows_read', 'file_status', 'reason_code', 'reason', 'archive_path',
+] %}
 
 with
 
-files as (
+all_files as (
 
     select * from {{ ref('stg_ingest__files') }}
     where coalesce(report_date, cast(arrived_at as date)) <= {{ as_of_date() }}
 
 ),
+
+{%- if is_incremental() %}
+
+changed as (
+
+    select all_files.file_id, all_files.unit_code, all_files.report_date,
+    from all_files
+    left join {{ this }} as kept
+        on all_files.file_id = kept.file_id
+    where kept.file_id is null
+        or ({% for c in source_columns %}all_files.{{ c }}{{ ', ' if not loop.last }}{% endfor %})
+            is distinct from
+            ({% for c in source_columns %}kept.{{ 'file_format' if c == 'format' else c }}{{ ', ' if not loop.last }}{% endfor %})
+
+),
+
+files as (
+
+    select * from all_files
+    where file_id in (select file_id from changed)
+        or (unit_code, report_date) in (select (unit_code, report_date) from changed)
+
+),
+
+{%- else %}
+
+files as (
+
+    select * from all_files
+
+),
+
+{%- endif %}
 
 units as (
 
