@@ -1,6 +1,10 @@
 -- Every record-keeping gap as of D: findings of ingestion and validation (R02-R10) plus the history
 -- checks computed in SQL (models listed in the project var `history_issue_models`, each with the
--- columns of int_history_issues__missing_submissions).
+-- columns of int_history_issues__missing_submissions). A view: dq_issues materializes it once a
+-- night and fct_dossier only counts it (hundreds of thousands of rows of text, copied twice a night
+-- as a table).
+
+{{ config(materialized='view') }}
 
 {%- set issue_columns = [
     'rule_id', 'severity', 'file_id', 'row_number', 'unit_code', 'report_date',
