@@ -9,7 +9,10 @@ with DuckDB SQL (no CSV: the loader has its own benchmark), one file per unit an
 2. night D + 1 brings ``--night-states`` new states (30,000: new dossiers and updates of pending
    ones, and one unit's ledger of D re-sent), appended to the ingestion database;
 3. incremental build of D + 1: ``prepare_build`` (file copy of the published warehouse, raw tables
-   brought up to date) + ``dbt build`` (the nightly ``build`` step).
+   brought up to date) + ``dbt build`` (the nightly ``build`` step). D + 1 is the first of a
+   month: the night also computes the new month's periods (month, quarter, trailing twelve
+   months, ...) in full, the dearest night of a month; the ratio line is this night's;
+4. for comparison, the next night (D + 2, mid-month, the same amount of news), published too.
 
 Both timings count the whole build step (prepare_build + dbt). dbt's fixed cost (process start,
 parse, a one-view run) is measured on its own, and so is the floor of any night (the same night
@@ -352,8 +355,27 @@ def main(argv: list[str] | None = None) -> int:
             build.run_dbt(settings, night, *build.DBT_TEST_ARGS)
             print(f"dbt test after the incremental build: {time.monotonic() - t0:.1f} s")
 
+        # A night in the middle of a month (most nights): no new period, the same amount of news.
+        publish.publish(settings, info={"report_date": night.isoformat(), "run_id": "bench"})
+        mid = night + dt.timedelta(days=1)
+        con = duckdb.connect(str(settings.ingest_db))
+        synthesise_night(con, mid, args.night_states)
+        con.close()
+        prep_mid, dbt_mid, plan = timed_build(settings, mid)
+        assert not plan.full_refresh, plan
+        mid_models = run_results(settings)
+        print(
+            f"incremental build of {mid}, mid-month ({plan.new_rows:,} new states, "
+            f"{plan.changed_dossiers:,} dossiers re-derived): {prep_mid + dbt_mid:.1f} s "
+            f"(prepare_build {prep_mid:.1f} s, dbt {dbt_mid:.1f} s) = "
+            f"{(prep_mid + dbt_mid) / full:.3f} of the full build"
+        )
+        slow = [(t, n) for t, n in mid_models if t >= 0.5][:20]
+        print("  models over 0.5 s: " + ", ".join(f"{n} {t:.1f}s" for t, n in slow))
+
         # The floor of any night: the same night built again on top of itself (nothing new, no
         # dossier re-derived, no period moved): file copy, dbt start, every model's own cost.
+        night = mid
         publish.publish(settings, info={"report_date": night.isoformat(), "run_id": "bench"})
         prep_empty, dbt_empty, plan = timed_build(settings, night)
         assert not plan.full_refresh and plan.changed_dossiers == 0, plan

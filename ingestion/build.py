@@ -291,11 +291,11 @@ def _prepare_incremental(settings: Settings, report_date: dt.date | None) -> Bui
 def dbt_command(
     settings: Settings,
     *args: str,
-    report_date: dt.date | None = None,
     work_dir: Path | None = None,
 ) -> list[str]:
     """The dbt command line for this data folder (target and logs under ``work_dir``, by default
-    build/)."""
+    build/). The as-of date goes to dbt through the environment (:func:`dbt_env`), not as a var:
+    vars that change from one command to the next make dbt parse the whole project again."""
     dbt = Path(sys.executable).with_name("dbt")
     command = [
         str(dbt) if dbt.exists() else "dbt",
@@ -309,14 +309,17 @@ def dbt_command(
         "--log-path",
         str(work_dir / "logs" if work_dir else settings.data_dir / "build" / "dbt_logs"),
     ]
-    if report_date is not None:
-        command += ["--vars", json.dumps({"report_date": report_date.isoformat()})]
     return command
 
 
-def dbt_env(settings: Settings) -> dict[str, str]:
+def dbt_env(settings: Settings, report_date: dt.date | None = None) -> dict[str, str]:
+    """The environment of a dbt command: the build file and the as-of date (MOTCUA_REPORT_DATE,
+    read by macros/as_of_date.sql when running)."""
     env = dict(os.environ)
     env["MOTCUA_BUILD_DB"] = str(settings.build_db)
+    env.pop("MOTCUA_REPORT_DATE", None)
+    if report_date is not None:
+        env["MOTCUA_REPORT_DATE"] = report_date.isoformat()
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     env.setdefault("DO_NOT_TRACK", "1")
     return env
@@ -328,11 +331,11 @@ DBT_TEST_ARGS = ("test", "--exclude-resource-type", "unit_test")
 
 def run_dbt(settings: Settings, report_date: dt.date, *args: str) -> None:
     """``dbt build`` (or the given command) as of ``report_date``; raises when dbt fails."""
-    command = dbt_command(settings, *(args or ("build",)), report_date=report_date)
-    log.info("running %s", " ".join(command))
+    command = dbt_command(settings, *(args or ("build",)))
+    log.info("running %s (as of %s)", " ".join(command), report_date)
     started = time.monotonic()
     result = subprocess.run(
-        command, env=dbt_env(settings), capture_output=True, text=True, check=False
+        command, env=dbt_env(settings, report_date), capture_output=True, text=True, check=False
     )
     for line in result.stdout.splitlines():
         log.info("dbt | %s", line)

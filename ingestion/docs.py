@@ -30,8 +30,8 @@ log = logging.getLogger(__name__)
 
 
 def _dbt(settings: Settings, db: Path, work: Path, report_date: dt.date, *args: str) -> None:
-    command = dbt_command(settings, *args, report_date=report_date, work_dir=work)
-    env = dbt_env(settings)
+    command = dbt_command(settings, *args, work_dir=work)
+    env = dbt_env(settings, report_date)
     env["MOTCUA_BUILD_DB"] = str(db)
     env["DBT_PARTIAL_PARSE"] = "false"
     log.info("running %s", " ".join(command))

@@ -221,8 +221,11 @@ def build_raw_db(path: Path) -> None:
         con.close()
 
 
-def run_dbt(db_path: Path, work_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run the real dbt CLI of the project's virtualenv on the build database `db_path`."""
+def run_dbt(
+    db_path: Path, work_dir: Path, *args: str, report_date: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the real dbt CLI of the project's virtualenv on the build database `db_path`, with the
+    as-of date `report_date` in MOTCUA_REPORT_DATE if given (as the pipeline passes it)."""
     env = {
         **os.environ,
         "MOTCUA_BUILD_DB": str(db_path),
@@ -231,6 +234,9 @@ def run_dbt(db_path: Path, work_dir: Path, *args: str) -> subprocess.CompletedPr
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DBT_PARTIAL_PARSE": "false",
     }
+    env.pop("MOTCUA_REPORT_DATE", None)
+    if report_date is not None:
+        env["MOTCUA_REPORT_DATE"] = report_date
     return subprocess.run(
         [
             str(DBT_BIN),

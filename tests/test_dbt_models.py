@@ -59,7 +59,29 @@ def test_missing_report_date_fails_clearly(tmp_path: Path) -> None:
     build_raw_db(db_path)
     result = run_dbt(db_path, tmp_path, "run", "--select", "int_periods")
     assert result.returncode != 0
-    assert "`report_date` (the as-of date, YYYY-MM-DD) is required" in result.stdout
+    assert "the as-of date (the var `report_date` or the environment variable" in result.stdout
+    assert "is required and must be a real date, got None" in result.stdout
+
+
+def test_report_date_from_the_environment(tmp_path: Path) -> None:
+    """The pipeline passes the as-of date in MOTCUA_REPORT_DATE (not as a var, which would make
+    dbt parse the whole project again every night); a date that does not exist fails clearly."""
+    db_path = tmp_path / "b.duckdb"
+    build_raw_db(db_path)
+    bad = run_dbt(db_path, tmp_path, "run", "--select", "int_periods", report_date="2009-02-30")
+    assert bad.returncode != 0
+    assert "must be a real date, got 2009-02-30" in bad.stdout
+    good = run_dbt(db_path, tmp_path, "run", "--select", "+int_periods", report_date="2009-02-14")
+    assert good.returncode == 0, good.stdout[-2000:]
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        as_of = con.execute(
+            "select as_of_date from intermediate.int_periods "
+            "where period_type = 'month' and period_start = date '2009-02-01'"
+        ).fetchall()
+    finally:
+        con.close()
+    assert as_of == [(dt.date(2009, 2, 14),)]
 
 
 def test_fct_dossier_outcomes(warehouse: duckdb.DuckDBPyConnection) -> None:

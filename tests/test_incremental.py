@@ -177,6 +177,17 @@ def test_nights_after_the_first_are_incremental(nights) -> None:
     )
 
 
+def test_a_new_night_does_not_parse_the_project_again(nights) -> None:
+    # Each night has another as-of date; passed as a dbt var it would make dbt throw away its
+    # parsed project every night (a full parse: seconds of every night's build).
+    settings, _ = nights
+    log = (settings.data_dir / "build" / "dbt_logs" / "dbt.log").read_text(errors="replace")
+    assert "--vars" not in log
+    assert "Unable to do partial parsing because config vars" not in log
+    reused = "Partial parsing enabled: 0 files deleted, 0 files added, 0 files changed"
+    assert log.count(reused) >= 4
+
+
 def test_a_quiet_night_changes_only_the_periods_it_touches(nights) -> None:
     # night 5 brings one dossier received on 2 April: the period facts change only in the periods
     # running on 2 April (March and the first quarter keep their rows)

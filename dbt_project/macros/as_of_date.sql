@@ -1,11 +1,20 @@
 {#-
-    The as-of date D of the build, from the required var `report_date` (YYYY-MM-DD), as a SQL
-    date literal. Everything is computed as of D and only submissions with report_date <= D are
-    used. Parsing (dbt parse / ls, e.g. for a Cosmos manifest) works without the var; running
-    anything fails with a clear message when it is missing or not a real date.
+    The as-of date D of the build (YYYY-MM-DD), as a SQL date literal: the var `report_date` when
+    given (dbt build --vars '{report_date: "2009-06-30"}', unit tests), else the environment
+    variable MOTCUA_REPORT_DATE (the pipeline sets it: ingestion.build.dbt_env). Everything is
+    computed as of D and only submissions with report_date <= D are used.
+
+    The environment variable is read only when running (`execute`), never while parsing: dbt keeps
+    a parsed project between runs (partial parsing) unless the vars of the command line or a value
+    read during parsing changed, and a new date every night would otherwise cost a full parse of
+    the project every night. Parsing (dbt parse / ls, e.g. for a Cosmos manifest) works without a
+    date; running anything fails with a clear message when it is missing or not a real date.
 -#}
 {% macro as_of_date() -%}
     {%- set raw = var('report_date', none) -%}
+    {%- if raw is none and execute -%}
+        {%- set raw = (env_var('MOTCUA_REPORT_DATE', '') | trim) or none -%}
+    {%- endif -%}
     {%- set text = (raw | string | trim) if raw is not none else '' -%}
     {%- set ns = namespace(valid=false) -%}
     {%- if modules.re.match('^\d{4}-\d{2}-\d{2}$', text) -%}
@@ -19,9 +28,10 @@
     {%- if not ns.valid -%}
         {%- if execute -%}
             {{ exceptions.raise_compiler_error(
-                "motcua: the var `report_date` (the as-of date, YYYY-MM-DD) is required and must "
-                ~ "be a real date, got " ~ (raw | string) ~ ". Run e.g. dbt build --project-dir "
-                ~ "dbt_project --profiles-dir dbt_project --vars '{report_date: \"2009-06-30\"}'"
+                "motcua: the as-of date (the var `report_date` or the environment variable "
+                ~ "MOTCUA_REPORT_DATE, YYYY-MM-DD) is required and must be a real date, got "
+                ~ (raw | string) ~ ". Run e.g. dbt build --project-dir dbt_project --profiles-dir "
+                ~ "dbt_project --vars '{report_date: \"2009-06-30\"}'"
             ) }}
         {%- endif -%}
         cast(null as date)
