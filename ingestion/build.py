@@ -63,16 +63,24 @@ class BuildPlan:
     new_rows: int = 0
     changed_dossiers: int = 0
 
-    def dbt_args(self) -> tuple[str, ...]:
-        return ("--full-refresh",) if self.full_refresh else ()
-
     def dbt_build_args(self) -> tuple[str, ...]:
         """The nightly ``dbt build``: the models, not their data tests (the ``test`` step runs them
         on the finished build) nor the unit tests (they test the code, and run in CI: make test).
-        Seeds are loaded on a full rebuild only: an incremental build starts from a warehouse
-        built by the same dbt project (its fingerprint, seeds included, is unchanged)."""
-        skipped = ("test", "unit_test") if self.full_refresh else ("test", "unit_test", "seed")
-        return ("build", "--exclude-resource-type", *skipped, *self.dbt_args())
+        Seeds and the models tagged ``static`` (views whose SQL does not depend on the as-of date,
+        tables of code, seeds and reference data: see dbt_project.yml) are built on a full
+        rebuild only: an incremental build starts from a warehouse built by the same dbt project
+        (its fingerprint, seeds included, is unchanged) from the same reference tables."""
+        if self.full_refresh:
+            return ("build", "--exclude-resource-type", "test", "unit_test", "--full-refresh")
+        return (
+            "build",
+            "--exclude-resource-type",
+            "test",
+            "unit_test",
+            "seed",
+            "--exclude",
+            "tag:static",
+        )
 
     def as_dict(self) -> dict:
         return {

@@ -28,6 +28,8 @@ S01 (department)
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from pathlib import Path
 
 import duckdb
@@ -356,3 +358,60 @@ def test_dims(warehouse: duckdb.DuckDBPyConnection) -> None:
         ("S01", None, None),
     ]
     assert rows(warehouse, "select count(*) from marts.dim_procedure") == [(2,)]
+
+
+# What changes from one night to the next: the ingestion tables that grow, the build's own tables.
+NIGHTLY_SOURCES = {"files", "submission_rows", "findings", "validated_files", "build_changes",
+                   "build_runs"}  # fmt: skip
+DATE_MACROS = {"macro.motcua.as_of_date", "macro.motcua.previous_as_of_date"}
+STATIC_MODELS = {
+    "stg_ingest__files", "stg_ingest__findings", "stg_ingest__procedures",
+    "stg_ingest__submission_rows", "stg_ingest__units", "int_issues_unioned", "dim_date",
+    "dim_procedure", "metricflow_time_spine",
+}  # fmt: skip
+
+
+def test_static_models_do_not_depend_on_the_night(tmp_path: Path) -> None:
+    """Models tagged `static` are left out of incremental nights (BuildPlan.dbt_build_args): a
+    view's SQL must not depend on the as-of date; a table must not either, nor read, through any
+    model, a table that changes at night."""
+    result = run_dbt(tmp_path / "b.duckdb", tmp_path, "parse")
+    assert result.returncode == 0, result.stdout[-2000:]
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+    nodes, macros, sources = manifest["nodes"], manifest["macros"], manifest["sources"]
+
+    def macro_closure(names: list[str], seen: set[str]) -> set[str]:
+        for name in names:
+            if name not in seen and name in macros:
+                seen.add(name)
+                macro_closure(macros[name]["depends_on"]["macros"], seen)
+        return seen
+
+    def reads_the_date(node: dict) -> bool:
+        return bool(macro_closure(node["depends_on"]["macros"], set()) & DATE_MACROS) or bool(
+            re.search(r"var\(\s*['\"](report_date|MOTCUA_REPORT_DATE)['\"]", node["raw_code"])
+        )
+
+    def changes_at_night(unique_id: str) -> bool:
+        if unique_id in sources:
+            return sources[unique_id]["name"] in NIGHTLY_SOURCES
+        node = nodes[unique_id]
+        if node["resource_type"] == "seed":
+            return False
+        return reads_the_date(node) or any(
+            changes_at_night(up) for up in node["depends_on"]["nodes"]
+        )
+
+    def static(node: dict) -> bool:
+        materialized = node["config"]["materialized"]
+        if materialized == "view":
+            return not reads_the_date(node)
+        return materialized == "table" and not changes_at_night(node["unique_id"])
+
+    models = {n["name"]: n for n in nodes.values() if n["resource_type"] == "model"}
+    tagged = {name for name, node in models.items() if "static" in node["tags"]}
+    assert tagged == STATIC_MODELS
+    assert [name for name in sorted(tagged) if not static(models[name])] == []
+    # the check does tell: a view and tables that read the date, a table of the night's rows
+    for name in ("int_submission_rows_used", "int_periods", "dim_unit", "ops_file_manifest"):
+        assert not static(models[name]), name

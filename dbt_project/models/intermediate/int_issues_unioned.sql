@@ -4,7 +4,7 @@
 -- night and fct_dossier only counts it (hundreds of thousands of rows of text, copied twice a night
 -- as a table).
 
-{{ config(materialized='view') }}
+{{ config(materialized='view', tags=['static']) }}
 
 {%- set issue_columns = [
     'rule_id', 'severity', 'file_id', 'row_number', 'unit_code', 'report_date',

@@ -3,6 +3,8 @@
 -- holiday_overrides). working_day_index counts the working days from the start of the calendar up
 -- to and including the date, so the working days in (a, b] are index(b) - index(a).
 
+{{ config(tags=['static']) }}
+
 with
 
 calendar as (

@@ -1,3 +1,5 @@
+{{ config(tags=['static']) }}
+
 with
 
 procedures as (
