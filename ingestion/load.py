@@ -13,16 +13,20 @@ The landing folder itself is never modified: it is the units' drop zone.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
 import os
+import pickle
+import queue
 import re
 import shutil
+import subprocess
+import sys
 import threading
 import uuid
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,20 +38,36 @@ from .config import Settings
 from .readers import (
     ALLOWED_EXTENSIONS,
     CsvSource,
-    Source,
+    DecodedColumns,
+    Fetched,
+    FetchedBatch,
+    FetchTask,
     TableSource,
     Unreadable,
+    decoded_columns,
+    fetch_batch,
     python_csv_rows,
-    read_file,
+    read_fetched,
 )
 from .reference import load_calendar, load_reference
 
 log = logging.getLogger(__name__)
 
-CHUNK_FILES = 2000
-_QUOTED_NEWLINES = "does not support null_padding in conjunction with quoted new lines"
+# A chunk (one transaction) holds up to this many files, or bytes: DuckDB's cost a chunk (a
+# commit, parsing the distinct dates and labels, one insert a layout) is shared by many small
+# files, and memory stays bounded by the chunk, not by the night.
+CHUNK_FILES = 20000
 CHUNK_BYTES = 256 * 1024 * 1024
+FIRST_CHUNK_FILES = 1000
+_QUOTED_NEWLINES = "does not support null_padding in conjunction with quoted new lines"
 FETCH_THREADS = 4
+FETCH_PROCESSES = os.cpu_count() or 1
+# From this many files to examine, fetching runs in worker processes (see Ingestor._executor).
+FETCH_PROCESS_MIN_FILES = 500
+# A fetch task: up to this many files (one task a small file would cost more in hand-offs) and
+# about this many bytes.
+FETCH_BATCH_FILES = 200
+FETCH_BATCH_BYTES = 1024 * 1024
 _DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _UNIT_CODE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]*$")
 
@@ -64,7 +84,8 @@ _PARSED = {
 
 
 def _cell(position: int) -> str:
-    """SQL for the trimmed text of staged cell ``c<position>``, NULL when empty."""
+    """SQL for the trimmed text of staged cell ``c<position>``, NULL when empty (so a staged
+    cell may be NULL or '' for no value)."""
     return _cell_expr(f"c{position}")
 
 
@@ -77,27 +98,13 @@ class Candidate:
     """A landing file that has not been taken in yet."""
 
     landing_path: str  # relative to landing/, POSIX
-    abs_path: Path
+    abs_path: str
     size: int
     mtime_ns: int
     unit_code: str | None = None
     report_date: dt.date | None = None
     ext: str = ""
     path_error: tuple[str, str, str] | None = None  # (rule_id, code, message)
-
-
-@dataclass
-class Fetched:
-    """A candidate read, hashed and archived, and read as a submission when it looked worth it
-    (see :meth:`Ingestor._fetch`); its bytes are not kept."""
-
-    sha256: str
-    size: int
-    archive_rel: str
-    archive_abs: Path
-    read: bool = False  # reading was tried: ``source`` and ``error`` are its outcome
-    source: Source | None = None  # small CSVs come parsed already, as a TableSource
-    error: Unreadable | None = None  # unreadable (a small CSV Python could not parse: source set)
 
 
 @dataclass
@@ -184,48 +191,144 @@ def scan_landing(landing_dir: Path) -> list[Candidate]:
         return found
     root = landing_dir.resolve()
 
-    def scan(folder: Path, prefix: str) -> None:
+    def scan(folder: str, prefix: str) -> None:
         # os.scandir knows from the directory listing which entries are links and folders:
         # one lstat per file, however many files a night brings.
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=lambda e: e.name)
         for entry in entries:
             if entry.is_dir() and not entry.is_symlink():
-                scan(folder / entry.name, f"{prefix}{entry.name}/")
+                scan(entry.path, f"{prefix}{entry.name}/")
                 continue
-            path = folder / entry.name
             rel = prefix + entry.name
             st = entry.stat(follow_symlinks=False)
-            cand = Candidate(rel, path, st.st_size, st.st_mtime_ns)
+            cand = Candidate(rel, entry.path, st.st_size, st.st_mtime_ns)
             cand.unit_code, cand.report_date, cand.ext, cand.path_error = classify_path(rel)
             if entry.is_symlink():
-                target = path.resolve()
+                target = Path(entry.path).resolve()
                 if root not in target.parents:
+                    link = os.readlink(entry.path)
                     cand.path_error = (
                         "R02_unreadable_file",
                         "leaves_landing",
-                        f"'{rel}' is a link to '{os.readlink(path)}', outside the landing folder",
+                        f"'{rel}' is a link to '{link}', outside the landing folder",
                     )
                 elif not target.is_file():
                     cand.path_error = ("R02_unreadable_file", "not_a_file", f"'{rel}' is no file")
             found.append(cand)
 
-    scan(landing_dir, "")
+    scan(os.fspath(landing_dir), "")
     return found
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+def decoded_table(columns: DecodedColumns) -> pa.Table:
+    """The Arrow table ``(_item, c<p>...)`` of decoded rows (see :class:`DecodedColumns`),
+    wrapping their buffers."""
+    arrays = [pa.Array.from_buffers(pa.int32(), columns.rows, [None, pa.py_buffer(columns.items)])]
+    arrays += [
+        pa.Array.from_buffers(
+            pa.large_string(), columns.rows, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+        )
+        for offsets, data in columns.columns
+    ]
+    names = ["_item"] + [f"c{p}" for p in sorted(columns.mapping)]
+    return pa.Table.from_arrays(arrays, names=names)
 
 
-def _write_once(path: Path, data: bytes) -> None:
-    """Write content-addressed bytes atomically; an existing file already holds them."""
-    if path.exists():
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+_Call = tuple[Future, Callable, tuple, dict]  # a call for a fetch worker, and its future
+
+
+class FetchProcesses(Executor):
+    """An executor whose workers are child processes running :func:`readers.fetch_worker`:
+    each call goes pickled through a worker's stdin and its outcome comes back on its stdout,
+    one call at a time, taken from a common queue by a thread a worker.
+
+    Not multiprocessing's pools: their spawned workers import the parent's main module again,
+    which under Airflow is the whole of Airflow (seconds and 120 MB a worker, more than a night
+    of files gains), and they outlive a parent that is killed. These import ingestion.readers
+    only, and end when their stdin closes: the loader is done, or dead. Not forked either: the
+    loader holds DuckDB's threads and locks.
+    """
+
+    _BOOT = (
+        "import sys; sys.path[:] = sys.argv[1:]; "
+        "from ingestion.readers import fetch_worker; fetch_worker()"
+    )
+
+    def __init__(self, workers: int):
+        self._calls: queue.SimpleQueue[_Call | None] = queue.SimpleQueue()
+        self._failure: str | None = None
+        self._processes = [
+            # The worker sees the modules this process sees: its sys.path comes with it.
+            subprocess.Popen(
+                [sys.executable, "-c", self._BOOT, *sys.path],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+            )
+            for _ in range(workers)
+        ]
+        self._drivers = [
+            threading.Thread(target=self._drive, args=(process,), daemon=True)
+            for process in self._processes
+        ]
+        for driver in self._drivers:
+            driver.start()
+
+    def submit(self, fn: Callable, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        if self._failure is not None:
+            future.set_exception(RuntimeError(self._failure))
+        else:
+            self._calls.put((future, fn, args, kwargs))
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        if cancel_futures:
+            self._drain(lambda future: future.cancel())
+        for _ in self._drivers:
+            self._calls.put(None)
+        if wait:
+            for driver in self._drivers:
+                driver.join()
+
+    def _drive(self, process: subprocess.Popen) -> None:
+        """Feed one worker the queued calls until told to stop, then close its stdin."""
+        assert process.stdin is not None and process.stdout is not None
+        while (call := self._calls.get()) is not None:
+            future, function, args, kwargs = call
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                pickle.dump((function, args, kwargs), process.stdin, pickle.HIGHEST_PROTOCOL)
+                process.stdin.flush()
+                ok, value = pickle.load(process.stdout)
+            except (OSError, EOFError, pickle.UnpicklingError):
+                # The worker died (killed, out of memory): fail this call and every queued one,
+                # so that the loader stops at once instead of waiting for them.
+                self._failure = f"fetch worker {process.pid} ended, exit code {process.wait()}"
+                future.set_exception(RuntimeError(self._failure))
+                self._drain(lambda queued: queued.set_exception(RuntimeError(self._failure)))
+                return
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+        process.stdin.close()
+        process.wait()
+
+    def _drain(self, settle: Callable[[Future], object]) -> None:
+        """Settle every queued call that no worker has taken yet."""
+        while True:
+            try:
+                call = self._calls.get_nowait()
+            except queue.Empty:
+                return
+            if call is None:  # a stop for a driver: it stays queued
+                self._calls.put(None)
+                return
+            future = call[0]
+            if not future.done():
+                settle(future)
 
 
 def _quarantine_name(record: dict) -> str:
@@ -251,6 +354,25 @@ def _finding(rule_id: str, record: dict, reason: str) -> tuple:
     )
 
 
+def _chunks(todo: list[Candidate]) -> list[list[Candidate]]:
+    """The files to examine, in chunks of at most CHUNK_FILES files or about CHUNK_BYTES.
+
+    The first chunks are smaller, each twice the one before: nothing else can happen while the
+    first chunk is fetched, and DuckDB gets to work sooner on a small one.
+    """
+    chunks: list[list[Candidate]] = [[]]
+    limit = min(FIRST_CHUNK_FILES, CHUNK_FILES)
+    size = 0
+    for cand in todo:
+        if len(chunks[-1]) >= limit or size >= CHUNK_BYTES:
+            chunks.append([])
+            limit = min(2 * limit, CHUNK_FILES)
+            size = 0
+        chunks[-1].append(cand)
+        size += cand.size
+    return chunks
+
+
 class Ingestor:
     """One ingestion run over a data folder (see :func:`ingest`)."""
 
@@ -272,29 +394,11 @@ class Ingestor:
         con = self.con
         # This process holds the database's write lock: work copies left by a crashed run go.
         shutil.rmtree(self.work_dir.parent, ignore_errors=True)
-        con.execute("begin")
-        try:
-            load_reference(con, self.settings.reference_dir)
-            load_calendar(con, self.settings.data_dir)
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
-        self.units = {r[0] for r in con.execute("select unit_code from ref_units").fetchall()}
-        self._repair_quarantine()
         known = {
             path: (size, mtime)
             for path, size, mtime in con.execute(
                 "select landing_path, size_bytes, mtime_ns from files "
                 "qualify row_number() over (partition by landing_path order by file_id desc) = 1"
-            ).fetchall()
-        }
-        self.known_hashes = set(con.execute("select landing_path, sha256 from files").fetchall())
-        # The content currently loaded for each unit and date: the same bytes again is a duplicate.
-        self.current_content = {
-            (unit, day): sha
-            for unit, day, sha in con.execute(
-                "select unit_code, report_date, sha256 from files where status = 'loaded'"
             ).fetchall()
         }
         candidates = scan_landing(self.settings.landing_dir)
@@ -316,50 +420,160 @@ class Ingestor:
             len(todo),
             self.summary.waiting,
         )
-        chunks: list[list[Candidate]] = [[]]
-        size = 0
-        for cand in todo:
-            if len(chunks[-1]) >= CHUNK_FILES or size >= CHUNK_BYTES:
-                chunks.append([])
-                size = 0
-            chunks[-1].append(cand)
-            size += cand.size
-        # Reading, hashing, archiving and decoding run in threads, one chunk ahead: the next
-        # chunk's files are read while DuckDB (which releases the GIL) loads this one. At most
-        # two chunks' decoded sources are held at once; file contents are not kept.
-        pool = ThreadPoolExecutor(max_workers=FETCH_THREADS)
+        # The fetch workers start now, and get ready while the reference data load.
+        executor = self._executor(len(todo))
         try:
-            ahead = [pool.submit(self._fetch, cand) for cand in chunks[0]]
-            done = 0
-            for index, chunk in enumerate(chunks):
-                fetching = ahead
-                if index + 1 < len(chunks):
-                    ahead = [pool.submit(self._fetch, cand) for cand in chunks[index + 1]]
-                self._process_chunk(chunk, [future.result() for future in fetching])
-                done += len(chunk)
-                log.info("ingest %s: %d/%d files examined", self.load_id, done, len(todo))
+            self._prepare(todo)
+            self._take_in(executor, todo)
         finally:
-            pool.shutdown(cancel_futures=True)
+            executor.shutdown(cancel_futures=True)
         shutil.rmtree(self.work_dir, ignore_errors=True)
         log.info("ingest %s done: %s", self.load_id, self.summary.as_dict())
         return self.summary
 
+    def _prepare(self, todo: list[Candidate]) -> None:
+        """Load the reference data, repair the quarantine, and read what the manifest knows of
+        the files to examine."""
+        con = self.con
+        con.execute("begin")
+        try:
+            load_reference(con, self.settings.reference_dir)
+            load_calendar(con, self.settings.data_dir)
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+        self.units = {r[0] for r in con.execute("select unit_code from ref_units").fetchall()}
+        self._repair_quarantine()
+        # The content currently loaded for each unit and date: the same bytes again is a duplicate.
+        self.current_content = {
+            (unit, day): sha
+            for unit, day, sha in con.execute(
+                "select unit_code, report_date, sha256 from files where status = 'loaded'"
+            ).fetchall()
+        }
+        # Every content taken in so far under the paths to examine: the same bytes again at the
+        # same path (a touched file) are not taken twice.
+        self.known_hashes: dict[str, set[str]] = defaultdict(set)
+        con.register("_todo", pa.table({"landing_path": [c.landing_path for c in todo]}))
+        for path, sha in con.execute(
+            "select landing_path, sha256 from files "
+            "where landing_path in (select landing_path from _todo)"
+        ).fetchall():
+            self.known_hashes[path].add(sha)
+        con.unregister("_todo")
+
+    def _take_in(self, executor: Executor, todo: list[Candidate]) -> None:
+        """Examine and load the files chunk by chunk.
+
+        Reading, hashing, archiving and decoding run in fetch workers, one chunk ahead: the next
+        chunk's files are read while DuckDB loads this one. At most two chunks' decoded sources
+        are held at once; file contents are not kept.
+        """
+        chunks = _chunks(todo)
+        ahead = self._fetch_chunk(executor, chunks[0])
+        done = 0
+        for index, chunk in enumerate(chunks):
+            fetching = ahead
+            if index + 1 < len(chunks):
+                ahead = self._fetch_chunk(executor, chunks[index + 1])
+            self._process_chunk(chunk, [batch.result() for batch in fetching])
+            done += len(chunk)
+            log.info("ingest %s: %d/%d files examined", self.load_id, done, len(todo))
+
+    # -- fetching --------------------------------------------------------------------------
+
+    def _executor(self, files: int) -> Executor:
+        """Where the files are fetched: threads for a handful, worker processes for more.
+
+        The per-file work (decoding, parsing, paths) is Python holding the GIL, so threads
+        barely overlap it; processes do, and start in about a tenth of a second.
+        """
+        if files < FETCH_PROCESS_MIN_FILES or FETCH_PROCESSES < 2:
+            return ThreadPoolExecutor(max_workers=FETCH_THREADS)
+        return FetchProcesses(FETCH_PROCESSES)
+
+    def _fetch_chunk(self, executor: Executor, chunk: list[Candidate]) -> list[Future]:
+        """Hand a chunk's files to the fetch workers, in order, in batches of many small files
+        (one hand-off each) or of a single big one (so that big files spread over the workers)."""
+        futures: list[Future] = []
+        batch: list[FetchTask] = []
+        size = 0
+        for cand in chunk:
+            batch.append(self._fetch_task(cand))
+            size += cand.size
+            if len(batch) == FETCH_BATCH_FILES or size >= FETCH_BATCH_BYTES:
+                futures.append(self._submit(executor, batch))
+                batch, size = [], 0
+        if batch:
+            futures.append(self._submit(executor, batch))
+        return futures
+
+    def _submit(self, executor: Executor, batch: list[FetchTask]) -> Future:
+        data_dir, work_dir = os.fspath(self.settings.data_dir), os.fspath(self.work_dir)
+        return executor.submit(fetch_batch, batch, data_dir, work_dir)
+
+    def _fetch_task(self, cand: Candidate) -> FetchTask:
+        """What a fetch worker needs to know of a candidate: where to archive it, and whether
+        reading it is worth it (see :class:`FetchTask`)."""
+        if cand.path_error is None:
+            # One folder a night, not a folder a file: creating folders costs the file system
+            # more than the files themselves (and a block of disk each).
+            prefix, suffix = f"archive/{cand.report_date}/{cand.unit_code}.", f".{cand.ext}"
+        else:
+            prefix, suffix = "archive/_unparsed/", f".{cand.ext or 'bin'}"
+        read_unless = None
+        if cand.path_error is None and cand.unit_code in self.units:
+            known = self.known_hashes.get(cand.landing_path, ())
+            current = self.current_content.get((cand.unit_code, cand.report_date))
+            read_unless = frozenset(known if current is None else (*known, current))
+        link_only = cand.path_error is not None and cand.path_error[1] in (
+            "leaves_landing",
+            "not_a_file",
+        )
+        return FetchTask(cand.abs_path, prefix, suffix, cand.ext, read_unless, link_only)
+
     # -- one chunk -------------------------------------------------------------------------
 
-    def _process_chunk(self, chunk: list[Candidate], fetched: list[Fetched]) -> None:
+    def _process_chunk(self, chunk: list[Candidate], batches: list[FetchedBatch]) -> None:
         records: list[dict] = []
-        sources: dict[int, Source] = {}
+        csvs: dict[int, CsvSource] = {}
+        # For each batch, the file id of each of its files whose decoded rows are to be loaded.
+        item_ids: list[list[int | None]] = [[None] * len(batch.files) for batch in batches]
+        read_here: list[TableSource] = []  # decoded by _examine, and their file ids
+        read_here_ids: list[int | None] = []
         touched: list[tuple[int, str]] = []
         if not chunk:
             return
         next_id = self.con.execute(
             "select nextval('file_id_seq') from range(?)", [len(chunk)]
         ).fetchall()
-        for cand, (file_id,), got in zip(chunk, next_id, fetched, strict=True):
-            record = self._examine(cand, file_id, got, sources, touched)
-            if record is not None:
-                records.append(record)
-        staged = self._stage(records, sources)
+        located = [
+            (ids, item, got)
+            for batch, ids in zip(batches, item_ids, strict=True)
+            for item, got in enumerate(batch.files)
+        ]
+        for cand, (file_id,), (ids, item, got) in zip(chunk, next_id, located, strict=True):
+            record, rows = self._examine(cand, file_id, got, touched)
+            if record is None:
+                continue
+            records.append(record)
+            if record["status"] != "loaded":
+                continue
+            if rows is not None:
+                read_here.append(rows)
+                read_here_ids.append(file_id)
+            elif got.csv is not None:
+                csvs[file_id] = got.csv
+            else:  # decoded by the fetch worker: its rows are in its batch's decoded columns
+                ids[item] = file_id
+        decoded = [
+            (columns, ids)
+            for batch, ids in zip(batches, item_ids, strict=True)
+            for columns in batch.decoded
+        ]
+        decoded += [(columns, read_here_ids) for columns in decoded_columns(read_here)]
+        staged = self._stage(records, csvs, decoded)
         self._settle_replacements(records)
         findings = [
             _finding(r["reason_code"], r, r["reason"])
@@ -451,66 +665,17 @@ class Ingestor:
                     "sha256"
                 ]
 
-    def _fetch(self, cand: Candidate) -> Fetched:
-        """Read, hash and archive one candidate, and read it as a submission when it will
-        likely be loaded (runs in a worker thread; :meth:`_examine` decides)."""
-        link_outside = cand.path_error is not None and cand.path_error[1] in (
-            "leaves_landing",
-            "not_a_file",
-        )
-        if link_outside:
-            # Never read what a link outside the landing folder points at: archive the link.
-            data = f"symlink -> {os.readlink(cand.abs_path)}\n".encode()
-        else:
-            data = cand.abs_path.read_bytes()
-        sha = _sha256(data)
-        if cand.path_error is None:
-            archive_rel = f"archive/{cand.report_date}/{cand.unit_code}/{sha}.{cand.ext}"
-        else:
-            archive_rel = f"archive/_unparsed/{sha}.{cand.ext or 'bin'}"
-        archive_abs = self.settings.data_dir / archive_rel
-        _write_once(archive_abs, data)
-        fetched = Fetched(sha, len(data), archive_rel, archive_abs)
-        # A hint only: the sets may change meanwhile, _examine reads what this skipped.
-        if (
-            cand.path_error is None
-            and cand.unit_code in self.units
-            and (cand.landing_path, sha) not in self.known_hashes
-            and self.current_content.get((cand.unit_code, cand.report_date)) != sha
-        ):
-            self._read(cand, data, fetched)
-        return fetched
-
-    def _read(self, cand: Candidate, data: bytes, fetched: Fetched) -> None:
-        """Read one archived file as a submission; small CSVs are parsed by Python's csv module
-        right away (DuckDB's cost per file outweighs their rows)."""
-        fetched.read = True
-        try:
-            source = read_file(fetched.archive_abs, data, cand.ext, self.work_dir)
-        except Unreadable as exc:
-            fetched.error = exc
-            return
-        fetched.source = source
-        if isinstance(source, CsvSource) and source.text is not None:
-            try:
-                fetched.source = TableSource(python_csv_rows(source), source.mapping, source.format)
-            except Unreadable as exc:
-                fetched.error = exc
-
     def _examine(
-        self,
-        cand: Candidate,
-        file_id: int,
-        fetched: Fetched,
-        sources: dict[int, Source],
-        touched: list,
-    ) -> dict | None:
-        """Classify one archived candidate; keep its source if it is to be loaded."""
+        self, cand: Candidate, file_id: int, fetched: Fetched, touched: list
+    ) -> tuple[dict | None, TableSource | None]:
+        """Classify one archived candidate: its manifest record (None when the same content is
+        taken in already under its path), and its rows when this had to decode them (the
+        fetch worker skipped reading it)."""
         sha, archive_rel = fetched.sha256, fetched.archive_rel
-        if (cand.landing_path, sha) in self.known_hashes:
+        if sha in self.known_hashes[cand.landing_path]:
             touched.append((cand.mtime_ns, cand.landing_path))  # same content, new mtime
-            return None
-        self.known_hashes.add((cand.landing_path, sha))
+            return None, None
+        self.known_hashes[cand.landing_path].add(sha)
         record = {
             "file_id": file_id,
             "landing_path": cand.landing_path,
@@ -531,28 +696,27 @@ class Ingestor:
         }
         if cand.path_error is not None:
             rule, code, message = cand.path_error
-            return self._quarantined(record, rule, code, message)
+            return self._quarantined(record, rule, code, message), None
         if cand.unit_code not in self.units:
             return self._quarantined(
                 record,
                 "R05_unknown_reference",
                 "unknown_unit",
                 f"unit code '{cand.unit_code}' is not in reference/units.csv",
-            )
+            ), None
         if self.current_content.get((cand.unit_code, cand.report_date)) == sha:
             record["status"] = "duplicate"
             record["reason"] = "same content as a file already taken in for this unit and date"
-            return record
+            return record, None
+        rows = None
         if not fetched.read:
-            self._read(cand, fetched.archive_abs.read_bytes(), fetched)
-        if fetched.source is not None:
-            record["format"] = fetched.source.format
+            archive = self.settings.data_dir / fetched.archive_rel
+            rows = read_fetched(fetched, archive.read_bytes(), archive, cand.ext, self.work_dir)
+        record["format"] = fetched.format
         if fetched.error is not None:
             error = fetched.error
-            return self._quarantined(record, "R02_unreadable_file", error.code, error.message)
-        assert fetched.source is not None
-        sources[file_id] = fetched.source
-        return record
+            return self._quarantined(record, "R02_unreadable_file", error.code, error.message), None
+        return record, rows
 
     @staticmethod
     def _quarantined(record: dict, rule: str, code: str, message: str) -> dict:
@@ -610,44 +774,34 @@ class Ingestor:
 
     # -- reading into temp tables ----------------------------------------------------------
 
-    def _stage(self, records: list[dict], sources: dict[int, Source]) -> list[tuple[str, dict]]:
+    def _stage(
+        self,
+        records: list[dict],
+        csvs: dict[int, CsvSource],
+        decoded: list[tuple[DecodedColumns, list[int | None]]],
+    ) -> list[tuple[str, dict]]:
         """Read every source into temp tables ``(_file_id, c<p>...)`` of the mapped positions
         ``p``; bad CSVs quarantined.
 
         Big CSVs of one layout are read by one DuckDB ``read_csv`` over all their files; rows
-        decoded in Python (small CSVs, XLSX, JSON) go in one Arrow table per column mapping.
+        decoded in Python (small CSVs, XLSX, JSON) go in one table per column mapping.
         """
         by_id = {r["file_id"]: r for r in records}
         staged: list[tuple[str, dict]] = []
         groups: dict[tuple, list[int]] = defaultdict(list)
-        tables: dict[int, TableSource] = {}
-
-        def python_read(file_id: int, source: CsvSource) -> None:
-            try:
-                rows = python_csv_rows(source)
-            except Unreadable as unreadable:
-                record = by_id[file_id]
-                self._quarantined(
-                    record, "R02_unreadable_file", unreadable.code, unreadable.message
-                )
-                return
-            tables[file_id] = TableSource(rows, source.mapping, source.format)
-
-        for file_id, source in sources.items():
-            if isinstance(source, TableSource):
-                tables[file_id] = source
-            else:
-                groups[source.layout].append(file_id)
+        python_read: list[TableSource] = []
+        python_read_ids: list[int | None] = []
+        for file_id, source in csvs.items():
+            groups[source.layout].append(file_id)
         for file_ids in groups.values():
-            table = self._stage_csv_group(file_ids, sources)
+            table = self._stage_csv_group(file_ids, csvs)
             if table is not None:
-                staged.append((table, sources[file_ids[0]].mapping))
+                staged.append((table, csvs[file_ids[0]].mapping))
                 continue
             for file_id in file_ids:  # one file spoilt the group: read each on its own
-                source = sources[file_id]
-                assert isinstance(source, CsvSource)
+                source = csvs[file_id]
                 try:
-                    table = self._stage_csv_group([file_id], sources, raise_errors=True)
+                    table = self._stage_csv_group([file_id], csvs, raise_errors=True)
                     staged.append((table, source.mapping))
                     continue
                 except duckdb.Error as exc:
@@ -656,24 +810,36 @@ class Ingestor:
                     # DuckDB's parallel reader cannot pad short rows once a quoted field holds a
                     # line break (and its serial reader drops an unterminated last row without a
                     # word): Python's strict csv module reads such a file instead.
-                    python_read(file_id, source)
+                    try:
+                        rows = python_csv_rows(source)
+                    except Unreadable as exc:
+                        record = by_id[file_id]
+                        self._quarantined(record, "R02_unreadable_file", exc.code, exc.message)
+                        continue
+                    python_read.append(TableSource(rows, source.mapping, source.format))
+                    python_read_ids.append(file_id)
                     continue
                 message = error.splitlines()[0][:500]
                 self._quarantined(by_id[file_id], "R02_unreadable_file", "csv_error", message)
-        by_mapping: dict[tuple, list[int]] = defaultdict(list)
-        for file_id, source in tables.items():
-            by_mapping[tuple(sorted(source.mapping.items()))].append(file_id)
-        for file_ids in by_mapping.values():
-            staged.append((self._stage_tables(file_ids, tables), tables[file_ids[0]].mapping))
+        decoded = decoded + [(part, python_read_ids) for part in decoded_columns(python_read)]
+        by_mapping: dict[tuple, list[pa.Table]] = defaultdict(list)
+        for part, item_ids in decoded:
+            arrow = decoded_table(part)
+            file_ids = pa.array(item_ids, pa.int64()).take(arrow["_item"])
+            rows = arrow.drop_columns(["_item"]).add_column(0, "_file_id", file_ids)
+            by_mapping[tuple(sorted(part.mapping.items()))].append(rows.filter(file_ids.is_valid()))
+        for key, parts in by_mapping.items():
+            arrow = pa.concat_tables(parts)
+            if arrow.num_rows:
+                staged.append((self._stage_arrow(f"_stage_t{len(staged)}", arrow), dict(key)))
         return staged
 
     def _stage_csv_group(
-        self, file_ids: list[int], sources: dict[int, Source], raise_errors: bool = False
+        self, file_ids: list[int], csvs: dict[int, CsvSource], raise_errors: bool = False
     ) -> str | None:
-        first = sources[file_ids[0]]
-        assert isinstance(first, CsvSource)
+        first = csvs[file_ids[0]]
         table = f"_stage_{file_ids[0]}_{len(file_ids)}"
-        paths = [str(sources[i].path) for i in file_ids]  # type: ignore[union-attr]
+        paths = [str(csvs[i].path) for i in file_ids]
         columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(first.ncols)) + "}"
         # Only the mapped columns are kept: unnamed and spare cells are never loaded. The temp
         # table's rowid gives each row its position in its file; inserting straight from
@@ -704,23 +870,8 @@ class Ingestor:
             self.con.unregister("_paths")
         return table
 
-    def _stage_tables(self, file_ids: list[int], tables: dict[int, TableSource]) -> str:
-        """One temp table of the rows of several decoded files with the same column mapping."""
-        sources = [tables[i] for i in file_ids]
-        positions = sorted(sources[0].mapping)
-        ids: list[int] = []
-        columns: dict[int, list[str | None]] = {p: [] for p in positions}
-        for file_id, source in zip(file_ids, sources, strict=True):
-            ids += [file_id] * len(source.rows)
-            for p, values in columns.items():
-                values += [row[p] if p < len(row) else None for row in source.rows]
-        arrow = pa.table(
-            {
-                "_file_id": pa.array(ids, pa.int64()),
-                **{f"c{p}": pa.array(values, pa.string()) for p, values in columns.items()},
-            }
-        )
-        table = f"_stage_t{file_ids[0]}_{len(file_ids)}"
+    def _stage_arrow(self, table: str, arrow: pa.Table) -> str:
+        """A temp table of decoded rows (their order kept: rowid gives each row's position)."""
         self.con.register("_arrow", arrow)
         self.con.execute(f"create temp table {table} as select * from _arrow")
         self.con.unregister("_arrow")

@@ -4,16 +4,31 @@ A CSV that DuckDB can read as it is (UTF-8) becomes a :class:`CsvSource`, read l
 own CSV reader together with every other file of the same layout. Anything that must be decoded
 in Python first (Windows-1258 CSV, XLSX, JSON, JSONL) becomes a :class:`TableSource` of text
 cells. A file that cannot be read raises :class:`Unreadable` with the reason, and is quarantined.
+
+The loader's per-file work (read a landing file, hash it, archive it, read it: :func:`fetch_batch`)
+lives here too: it runs in the loader's fetch workers, threads or processes, and this module
+imports nothing heavy (neither DuckDB nor Arrow), so that a worker process starts at once.
 """
 
 from __future__ import annotations
 
+import array
 import csv
 import datetime as dt
+import hashlib
 import io
+import itertools
 import json
 import math
+import os
+import pickle
+import signal
+import sys
+import threading
+import traceback
 import unicodedata
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -34,6 +49,10 @@ class Unreadable(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+    def __reduce__(self):
+        # The loader's fetch workers may be processes: the reason crosses back pickled.
+        return (type(self), (self.code, self.message))
 
 
 @dataclass
@@ -154,8 +173,14 @@ def _header_in_line(line: str) -> tuple[str, list[str], dict[int, str]] | None:
 
 def _read_csv(path: Path, data: bytes, work_dir: Path) -> CsvSource:
     raw, encoding = _decode(data)
-    lines = raw.split("\n", HEADER_SEARCH_ROWS)[:HEADER_SEARCH_ROWS]
-    lines = [unicodedata.normalize("NFC", ln).rstrip("\r") for ln in lines]
+    small = len(data) <= SMALL_CSV_BYTES
+    # A small file is parsed in Python, from its NFC text; of a big one only the lines searched
+    # for the header are normalised here.
+    text = unicodedata.normalize("NFC", raw) if small else None
+    lines = (raw if text is None else text).split("\n", HEADER_SEARCH_ROWS)[:HEADER_SEARCH_ROWS]
+    if text is None:
+        lines = [unicodedata.normalize("NFC", ln) for ln in lines]
+    lines = [ln.rstrip("\r") for ln in lines]
     try:
         index, delimiter, cells, mapping = _find_csv_header(lines)
     except Unreadable as exc:
@@ -163,7 +188,6 @@ def _read_csv(path: Path, data: bytes, work_dir: Path) -> CsvSource:
             exc.message += _encoding_hint(data)
         raise
     read_path = path
-    small = len(data) <= SMALL_CSV_BYTES
     as_is = small or (
         encoding in ("utf-8", "utf-8-sig")
         and (data.isascii() or unicodedata.is_normalized("NFC", raw))
@@ -181,7 +205,7 @@ def _read_csv(path: Path, data: bytes, work_dir: Path) -> CsvSource:
         ncols=len(cells) + EXTRA_CSV_COLUMNS,
         mapping=dict(mapping),
         encoding=encoding,
-        text=unicodedata.normalize("NFC", raw) if small else None,
+        text=text,
     )
 
 
@@ -216,15 +240,11 @@ def python_csv_rows(source: CsvSource) -> list[list[str | None]]:
         )
     except csv.Error as exc:
         raise Unreadable("csv_error", f"malformed CSV: {exc}") from exc
-    rows = [[_csv_cell(c) for c in r] for r in records]
-    return [r for r in rows if any(r)]
-
-
-def _csv_cell(text: str) -> str | None:
-    """A CSV cell as the DuckDB path keeps it (see parse.trimmed_sql): NFC, spaces trimmed."""
-    if not text.isascii():  # ASCII text is NFC already
-        text = unicodedata.normalize("NFC", text)
-    return text.strip(" ") or None
+    # Cells as the DuckDB path keeps them (see parse.trimmed_sql): NFC, spaces trimmed. The text
+    # is NFC (see _read_csv), and so is each cell: the csv module cuts it at delimiters, quotes
+    # and line breaks, none of which composes with what is next to it.
+    rows = [[cell.strip(" ") or None for cell in record] for record in records]
+    return [row for row in rows if any(row)]
 
 
 # --- cells from Python readers ---------------------------------------------------------------
@@ -366,3 +386,195 @@ def _read_jsonl(data: bytes) -> TableSource:
         except json.JSONDecodeError as exc:
             raise Unreadable("bad_json", f"line {number} is not a JSON object: {exc}") from exc
     return _records_to_grid(records, "jsonl")
+
+
+# --- fetching: the loader's per-file work, in its fetch workers ---------------------------------
+
+
+@dataclass(frozen=True)
+class FetchTask:
+    """A landing file to fetch (see :func:`fetch`), as plain values."""
+
+    path: str  # the landing file
+    archive_prefix: str  # its archive path (relative to the data folder) before the hash...
+    archive_suffix: str  # ...and after it
+    ext: str  # how to read it
+    # Read it as a submission unless None (it is never loaded: bad path, unknown unit) or its
+    # hash is in here (content taken in already). A hint only: the loader reads what it skipped.
+    read_unless: frozenset[str] | None
+    link_only: bool = False  # a link leaving landing, or to no file: archive the link only
+
+
+@dataclass
+class Fetched:
+    """A landing file read, hashed and archived, and read as a submission when it looked worth
+    it; its bytes are not kept."""
+
+    sha256: str
+    size: int
+    archive_rel: str  # relative to the data folder
+    read: bool = False  # reading was tried: the fields below are its outcome
+    format: str | None = None
+    csv: CsvSource | None = None  # for DuckDB's read_csv; else rows decoded, in FetchedBatch
+    error: Unreadable | None = None
+
+
+@dataclass
+class DecodedColumns:
+    """The rows decoded in Python of several submissions sharing one column mapping, column by
+    column, as the buffers of Arrow arrays (the loader wraps them without a copy): ``items``
+    holds each row's submission (int32 index), ``columns`` the text of each mapped position in
+    position order (64-bit offsets, UTF-8 data; an empty cell is ''). Only mapped positions are
+    kept: unnamed and spare cells are never loaded."""
+
+    mapping: dict[int, str]
+    rows: int
+    items: bytes
+    columns: list[tuple[bytes, bytes]]
+
+
+@dataclass
+class FetchedBatch:
+    """What a fetch worker hands back for a batch of tasks, in their order; a few plain objects
+    and byte strings, cheap to pass between processes (unlike lists of Python strings)."""
+
+    files: list[Fetched]
+    decoded: list[DecodedColumns]  # the rows of the files decoded in Python, by column mapping
+
+
+def fetch_batch(tasks: list[FetchTask], data_dir: str, work_dir: str) -> FetchedBatch:
+    """:func:`fetch` for several files: one hand-off to a worker for many small files."""
+    files, decoded = [], []
+    for task in tasks:
+        fetched, rows = fetch(task, data_dir, work_dir)
+        files.append(fetched)
+        decoded.append(rows)
+    return FetchedBatch(files, decoded_columns(decoded))
+
+
+def fetch(task: FetchTask, data_dir: str, work_dir: str) -> tuple[Fetched, TableSource | None]:
+    """Read, hash and archive one landing file, and read it as a submission as ``task`` says.
+    Returns the rows too when they were decoded in Python."""
+    if task.link_only:
+        # Never read what a link outside the landing folder points at: archive the link.
+        data = f"symlink -> {os.readlink(task.path)}\n".encode()
+    else:
+        with open(task.path, "rb") as handle:
+            data = handle.read()
+    sha = hashlib.sha256(data).hexdigest()
+    fetched = Fetched(sha, len(data), f"{task.archive_prefix}{sha}{task.archive_suffix}")
+    archive = os.path.join(data_dir, fetched.archive_rel)
+    _write_once(archive, data)
+    if task.read_unless is None or sha in task.read_unless:
+        return fetched, None
+    return fetched, read_fetched(fetched, data, Path(archive), task.ext, Path(work_dir))
+
+
+def read_fetched(
+    fetched: Fetched, data: bytes, path: Path, ext: str, work_dir: Path
+) -> TableSource | None:
+    """Read an archived file as a submission into ``fetched``; small CSVs are parsed by Python's
+    csv module right away (DuckDB's cost per file outweighs their rows). Returns the rows
+    decoded in Python, if any."""
+    fetched.read = True
+    try:
+        source = read_file(path, data, ext, work_dir)
+        fetched.format = source.format
+        if isinstance(source, CsvSource) and source.text is not None:
+            source = TableSource(python_csv_rows(source), source.mapping, source.format)
+    except Unreadable as exc:
+        fetched.error = exc
+        return None
+    if isinstance(source, CsvSource):
+        fetched.csv = source
+        return None
+    return source
+
+
+def _write_once(path: str, data: bytes) -> None:
+    """Write content-addressed bytes atomically; an existing file already holds them."""
+    if os.path.exists(path):
+        return
+    folder, name = os.path.split(path)
+    tmp = f"{folder}/.{name}.{os.getpid()}.{threading.get_ident()}.tmp"
+    try:
+        handle = open(tmp, "wb")
+    except FileNotFoundError:  # the folder's first file
+        os.makedirs(folder, exist_ok=True)
+        handle = open(tmp, "wb")
+    with handle:
+        handle.write(data)
+    os.replace(tmp, path)
+
+
+def decoded_columns(sources: list[TableSource | None]) -> list[DecodedColumns]:
+    """The rows of decoded submissions, by column mapping (see :class:`DecodedColumns`); a
+    row's item is its submission's index in ``sources``."""
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for item, source in enumerate(sources):
+        if source is not None:
+            groups[tuple(sorted(source.mapping.items()))].append(item)
+    decoded = []
+    for key, items in groups.items():
+        positions = [p for p, _ in key]
+        width = positions[-1] + 1 if positions else 0
+        items_column = array.array("i")
+        rows: list[list[str | None]] = []
+        for item in items:
+            item_rows = sources[item].rows  # type: ignore[union-attr]
+            items_column.extend([item] * len(item_rows))
+            rows += item_rows
+        # Rows short of the last mapped position are padded (a cell missing is an empty one),
+        # then the rows are turned into columns at once.
+        padded = [row if len(row) >= width else row + [None] * (width - len(row)) for row in rows]
+        columns = list(zip(*padded, strict=False)) if padded else [()] * width
+        decoded.append(
+            DecodedColumns(
+                dict(key),
+                len(rows),
+                items_column.tobytes(),
+                [_text_buffers(columns[p]) for p in positions],
+            )
+        )
+    return decoded
+
+
+def _text_buffers(values: Sequence[str | None]) -> tuple[bytes, bytes]:
+    """The offsets (64-bit) and data (UTF-8) buffers of an Arrow text array of ``values``."""
+    texts = [value or "" for value in values]
+    joined = "".join(texts)
+    if joined.isascii():  # most columns (codes, dates): one encoding, lengths in characters
+        data = joined.encode("ascii")
+        lengths = map(len, texts)
+    else:
+        encoded = [text.encode() for text in texts]
+        data = b"".join(encoded)
+        lengths = map(len, encoded)
+    return array.array("q", itertools.accumulate(lengths, initial=0)).tobytes(), data
+
+
+def fetch_worker() -> None:
+    """The loop of a fetch worker process (see ``load.FetchProcesses``): read a pickled call
+    ``(function, args, kwargs)`` on stdin, write back its pickled outcome ``(True, result)`` or
+    ``(False, exception)`` on stdout, until stdin ends (the loader is done, or dead)."""
+    calls = sys.stdin.buffer
+    outcomes = open(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # stray output, a library's too: stderr
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the loader's to handle
+    while True:
+        try:
+            function, args, kwargs = pickle.load(calls)
+        except EOFError:
+            return
+        try:
+            outcome = pickle.dumps((True, function(*args, **kwargs)), pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # the loader raises it: a pipeline error is never swallowed
+            trace = traceback.format_exc()
+            try:
+                exc.add_note(f"in fetch worker {os.getpid()}:\n{trace}")
+                outcome = pickle.dumps((False, exc), pickle.HIGHEST_PROTOCOL)
+            except Exception:  # an exception that does not pickle: its text then
+                error = RuntimeError(f"fetch worker {os.getpid()} failed:\n{trace}")
+                outcome = pickle.dumps((False, error), pickle.HIGHEST_PROTOCOL)
+        outcomes.write(outcome)
+        outcomes.flush()

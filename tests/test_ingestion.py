@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import time
 
 import duckdb
 import pytest
@@ -486,3 +487,74 @@ def test_chunks_read_ahead_keep_row_positions_and_the_last_resend(
     assert sorted(got) == sorted(expected)
     counts = query(settings, "select count(*), sum(rows_read) from files")
     assert counts == [(10, 28)]
+
+
+@pytest.mark.parametrize("fetch", ["threads", "processes"])
+def test_a_failing_fetch_fails_the_run_loudly(settings, monkeypatch, fetch):
+    """An error of the pipeline's own while fetching (here the archive cannot be written) stops
+    the run with that error, whether files are fetched by threads or by worker processes: it is
+    never taken for a fault of the file, and nothing of the chunk is committed."""
+    import ingestion.load
+
+    if fetch == "processes":
+        monkeypatch.setattr(ingestion.load, "FETCH_PROCESS_MIN_FILES", 0)
+    landing(settings.data_dir, "2009-01-05", "44501.csv").write_text(
+        csv_text(EN_HEADER, [row("E1")])
+    )
+    settings.archive_dir.write_text("a file where the archive folder should be")
+    with pytest.raises(NotADirectoryError):
+        ingest(settings)
+    assert query(settings, "select count(*) from files") == [(0,)]
+
+
+def test_decoded_rows_become_one_arrow_table_per_column_mapping():
+    """Rows decoded in Python travel as Arrow buffers: one table per column mapping, each row
+    with its file's index, the mapped cells only, short rows padded, an empty cell as ''."""
+    from ingestion.load import decoded_table
+    from ingestion.readers import TableSource, decoded_columns
+
+    mapping = {0: "dossier_code", 2: "sector"}
+    decoded = decoded_columns(
+        [
+            TableSource([["A1", "spare", "Đất đai", "extra"], ["A2"]], mapping, "csv"),
+            None,  # not decoded in Python (a big CSV, or unreadable)
+            TableSource([["B1", None, None]], dict(mapping), "json"),
+            TableSource([], {}, "json"),
+            TableSource([["C1"]], {0: "dossier_code"}, "csv"),
+        ]
+    )
+    got = [(columns.mapping, decoded_table(columns).to_pydict()) for columns in decoded]
+    assert got == [
+        (mapping, {"_item": [0, 0, 2], "c0": ["A1", "A2", "B1"], "c2": ["Đất đai", "", ""]}),
+        ({}, {"_item": []}),
+        ({0: "dossier_code"}, {"_item": [4], "c0": ["C1"]}),
+    ]
+
+
+def test_fetch_processes_return_results_raise_errors_and_stop_when_a_worker_dies():
+    """The fetch worker processes hand back results and raise the calls' own errors; a run that
+    stops cancels what no worker took yet; a worker that dies fails its call and every queued
+    one at once (the run stops, it never hangs)."""
+    from ingestion.load import FetchProcesses
+
+    pool = FetchProcesses(1)
+    busy, waiting = pool.submit(time.sleep, 0.5), pool.submit(len, "abc")
+    while not busy.running():
+        time.sleep(0.01)
+    pool.shutdown(cancel_futures=True)  # the run stops: what no worker took is cancelled
+    assert (busy.result(), waiting.cancelled()) == (None, True)
+
+    pool = FetchProcesses(1)
+    try:
+        assert pool.submit(len, "abcd").result(timeout=60) == 4
+        with pytest.raises(ValueError, match="invalid literal"):
+            pool.submit(int, "x").result(timeout=60)
+        dying, queued = pool.submit(os._exit, 3), pool.submit(len, "ab")
+        with pytest.raises(RuntimeError, match="exit code 3"):
+            dying.result(timeout=60)
+        with pytest.raises(RuntimeError, match="exit code 3"):
+            queued.result(timeout=60)
+        with pytest.raises(RuntimeError, match="exit code 3"):
+            pool.submit(len, "abc").result(timeout=60)
+    finally:
+        pool.shutdown()

@@ -3,7 +3,8 @@ next run finishes the job with the very state an uninterrupted run reaches.
 
 A child process runs the ingestion with tiny chunks (two files each) and SIGKILLs itself at a
 chosen point: while archiving, while reading, inside the chunk's transaction just before its
-commit, right after a commit, and between a commit and the quarantine copies.
+commit, right after a commit, and between a commit and the quarantine copies. Big nights are
+fetched by worker processes: killed, the loader leaves none of them behind.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import duckdb
@@ -31,16 +33,21 @@ KEY = "crash-test-key"
 CHILD = textwrap.dedent(
     """
     import os, signal, sys
-    from ingestion import load
+    from ingestion import load, readers
     from ingestion.config import Settings
 
     point, nth, data_dir = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     load.CHUNK_FILES = 2
+    if "processes" in sys.argv[4:]:
+        load.FETCH_PROCESS_MIN_FILES = 0
     calls = {"n": 0}
 
     def die_at_nth():
         calls["n"] += 1
         if calls["n"] == nth:
+            tasks = f"/proc/{os.getpid()}/task"
+            workers = [open(f"{tasks}/{t}/children").read() for t in os.listdir(tasks)]
+            print("workers", *workers, flush=True)
             os.kill(os.getpid(), signal.SIGKILL)
 
     def before(function):
@@ -57,9 +64,9 @@ CHILD = textwrap.dedent(
         return wrapper
 
     if point == "archive":
-        load._write_once = after(load._write_once)
+        readers._write_once = after(readers._write_once)
     elif point == "read":
-        load.read_file = before(load.read_file)
+        readers.read_file = before(readers.read_file)
     elif point == "before_commit":
         load.Ingestor._insert_manifest = after(load.Ingestor._insert_manifest)
     elif point == "after_commit":
@@ -205,31 +212,62 @@ def test_uninterrupted_run_is_what_the_contract_says(reference_state):
     assert len(reference_state["rows"]) == 12
 
 
+def test_fetch_processes_reach_the_same_state(tmp_path, monkeypatch, reference_state):
+    """Files fetched by worker processes (big nights), a few a batch over several chunks, are
+    taken in exactly as when fetched by threads."""
+    from ingestion import load
+
+    monkeypatch.setattr(load, "FETCH_PROCESS_MIN_FILES", 0)
+    monkeypatch.setattr(load, "CHUNK_FILES", 3)
+    monkeypatch.setattr(load, "FETCH_BATCH_FILES", 2)
+    monkeypatch.setenv("MOTCUA_PSEUDONYM_KEY", KEY)
+    build_landing(tmp_path)
+    ingest(Settings(tmp_path))
+    assert state(Settings(tmp_path)) == reference_state
+
+
+def gone(pid: int) -> bool:
+    """Whether a process has ended (a zombie waiting for its reaper counts as ended)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
 @pytest.mark.parametrize(
-    ("point", "nth"),
+    ("point", "nth", "fetch"),
     [
-        ("archive", 1),
-        ("archive", 4),
-        ("read", 3),
-        ("before_commit", 1),
-        ("before_commit", 3),
-        ("after_commit", 2),
-        ("quarantine_copy", 1),
+        ("archive", 1, "threads"),
+        ("archive", 4, "threads"),
+        ("read", 3, "threads"),
+        ("before_commit", 1, "threads"),
+        ("before_commit", 3, "threads"),
+        ("after_commit", 2, "threads"),
+        ("quarantine_copy", 1, "threads"),
+        ("before_commit", 3, "processes"),
+        ("after_commit", 2, "processes"),
     ],
 )
 def test_killed_run_leaves_whole_files_and_the_next_run_finishes(
-    tmp_path, monkeypatch, reference_state, point, nth
+    tmp_path, monkeypatch, reference_state, point, nth, fetch
 ):
     build_landing(tmp_path)
     env = dict(os.environ, MOTCUA_PSEUDONYM_KEY=KEY, PYTHONPATH=str(REPO_ROOT))
     child = subprocess.run(
-        [sys.executable, "-c", CHILD, point, str(nth), str(tmp_path)],
+        [sys.executable, "-c", CHILD, point, str(nth), str(tmp_path), fetch],
         env=env,
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert child.returncode == -9, child.stdout + child.stderr  # killed, as planned
+    if fetch == "processes":  # its fetch workers end with it
+        workers = [int(pid) for pid in child.stdout.split("workers", 1)[1].split()]
+        assert workers
+        deadline = time.monotonic() + 30
+        while not all(gone(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert all(gone(pid) for pid in workers)
     settings = Settings(tmp_path)
     if settings.ingest_db.exists():
         assert_each_file_whole(settings)
