@@ -246,8 +246,8 @@ class FetchProcesses(Executor):
     Not multiprocessing's pools: their spawned workers import the parent's main module again,
     which under Airflow is the whole of Airflow (seconds and 120 MB a worker, more than a night
     of files gains), and they outlive a parent that is killed. These import ingestion.readers
-    only, and end when their stdin closes: the loader is done, or dead. Not forked either: the
-    loader holds DuckDB's threads and locks.
+    only, and end when their stdin closes: the loader is done, or dead. They are fresh
+    interpreters, not forks of the loader, which holds DuckDB's threads and locks.
     """
 
     _BOOT = (
@@ -302,10 +302,13 @@ class FetchProcesses(Executor):
                 pickle.dump((function, args, kwargs), process.stdin, pickle.HIGHEST_PROTOCOL)
                 process.stdin.flush()
                 ok, value = pickle.load(process.stdout)
-            except (OSError, EOFError, pickle.UnpicklingError):
-                # The worker died (killed, out of memory): fail this call and every queued one,
-                # so that the loader stops at once instead of waiting for them.
-                self._failure = f"fetch worker {process.pid} ended, exit code {process.wait()}"
+            except (OSError, EOFError, pickle.UnpicklingError) as exc:
+                # The worker died (killed, out of memory) or garbled its answer: fail this call
+                # and every queued one, so that the loader stops at once instead of waiting.
+                process.kill()
+                self._failure = (
+                    f"fetch worker {process.pid} failed ({exc!r}), exit code {process.wait()}"
+                )
                 future.set_exception(RuntimeError(self._failure))
                 self._drain(lambda queued: queued.set_exception(RuntimeError(self._failure)))
                 return
