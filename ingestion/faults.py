@@ -34,6 +34,10 @@ def kill_tree() -> None:
     for handler in logging.getLogger().handlers:
         with contextlib.suppress(Exception):
             handler.flush()
+    if os.getpgid(0) == os.getpid():
+        # Leader of its own process group (a test's stage process, `motcua run`): kill the group
+        # in one call, so that a child the main thread spawns at this very moment dies too.
+        os.killpg(os.getpid(), signal.SIGKILL)
     try:
         import psutil
 
