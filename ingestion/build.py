@@ -127,6 +127,12 @@ def _fingerprints(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, str
     return out
 
 
+def _date_literal(day: dt.date | None) -> str:
+    """A date as SQL. The build's queries take no bound parameters: DuckDB's Python client
+    imports pandas (over a second) the first time it binds one."""
+    return "null::date" if day is None else f"date '{dt.date.isoformat(day)}'"
+
+
 def _log_run(
     con: duckdb.DuckDBPyConnection,
     report_date: dt.date | None,
@@ -138,10 +144,10 @@ def _log_run(
             built_at timestamp, report_date date, full_refresh boolean,
             max_file_id bigint, fingerprints varchar)"""
     )
+    text = json.dumps(fingerprints, sort_keys=True).replace("'", "''")
     con.execute(
-        f"insert into raw.{BUILD_LOG} select now()::timestamp, ?, ?, "
-        "(select coalesce(max(file_id), 0) from raw.files), ?",
-        [report_date, full, json.dumps(fingerprints, sort_keys=True)],
+        f"insert into raw.{BUILD_LOG} select now()::timestamp, {_date_literal(report_date)}, "
+        f"{bool(full)}, (select coalesce(max(file_id), 0) from raw.files), '{text}'"
     )
 
 
@@ -155,7 +161,7 @@ def _why_not_incremental(
     if not warehouse.exists():
         return "no published warehouse"
     later = ingest.execute(
-        "select count(*) from files where report_date > ?", [report_date]
+        f"select count(*) from files where report_date > {_date_literal(report_date)}"
     ).fetchone()[0]
     if later:
         return f"the ingestion database holds {later} files after {report_date}"
@@ -239,6 +245,35 @@ def prepare_build(settings: Settings, report_date: dt.date | None = None) -> Bui
     return BuildPlan(build, True, reason)
 
 
+def _sync_by_file(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Make ``raw.<table>`` equal to the ingestion database's, rewriting only the rows of the
+    files (``file_id``, NULL included) whose rows differ: their count or the sum of their row
+    hashes. Rewriting every row of ``files`` (one per file ever received) cost more than a
+    night's new submission rows."""
+    con.execute(
+        f"""create or replace temp table changed_files as
+            with old as (
+                select coalesce(file_id, -1) as file_key, count(*) as n, sum(hash(t)) as h
+                from raw.{table} as t group by all
+            ),
+            new as (
+                select coalesce(file_id, -1) as file_key, count(*) as n, sum(hash(t)) as h
+                from ingest.main.{table} as t group by all
+            )
+            select coalesce(old.file_key, new.file_key) as file_key
+            from old full join new on old.file_key = new.file_key
+            where old.n is distinct from new.n or old.h is distinct from new.h"""
+    )
+    con.execute(
+        f"delete from raw.{table} "
+        "where coalesce(file_id, -1) in (select file_key from changed_files)"
+    )
+    con.execute(
+        f"insert into raw.{table} select * from ingest.main.{table} "
+        "where coalesce(file_id, -1) in (select file_key from changed_files)"
+    )
+
+
 def _prepare_incremental(settings: Settings, report_date: dt.date | None) -> BuildPlan:
     build = settings.build_db
     staged = build.with_name(build.name + ".copying")
@@ -248,7 +283,9 @@ def _prepare_incremental(settings: Settings, report_date: dt.date | None) -> Bui
     try:
         con.execute(f"attach '{settings.ingest_db.as_posix()}' as ingest (read_only)")
         con.execute("begin")
-        watermark = con.execute("select coalesce(max(file_id), 0) from raw.files").fetchone()[0]
+        watermark = int(
+            con.execute("select coalesce(max(file_id), 0) from raw.files").fetchone()[0]
+        )
         # Files that counted before and no longer do (loaded -> replaced): their dossiers change.
         con.execute(
             """create temp table unloaded as
@@ -258,23 +295,21 @@ def _prepare_incremental(settings: Settings, report_date: dt.date | None) -> Bui
         )
         new_rows = con.execute(
             "insert into raw.submission_rows select * from ingest.main.submission_rows "
-            "where file_id > ?",
-            [watermark],
+            f"where file_id > {watermark}"
         ).fetchone()[0]
         for table in RAW_TABLES:
-            if table not in APPEND_TABLES:
-                con.execute(f"delete from raw.{table}")
-                con.execute(f"insert into raw.{table} select * from ingest.main.{table}")
+            # Reference tables are unchanged (else _why_not_incremental asked for a full rebuild).
+            if table not in APPEND_TABLES and table not in REFERENCE_TABLES:
+                _sync_by_file(con, table)
         new_files = con.execute(
-            "select count(*) from raw.files where file_id > ?", [watermark]
+            f"select count(*) from raw.files where file_id > {watermark}"
         ).fetchone()[0]
         con.execute(f"delete from raw.{CHANGES}")
         changed = con.execute(
             f"""insert into raw.{CHANGES}
                 select distinct unit_code, dossier_code from raw.submission_rows
                 where dossier_code is not null
-                    and (file_id > ? or file_id in (select file_id from unloaded))""",
-            [watermark],
+                    and (file_id > {watermark} or file_id in (select file_id from unloaded))"""
         ).fetchone()[0]
         fingerprints = _fingerprints(con, "ingest.main")
         _log_run(con, report_date, False, fingerprints)
