@@ -263,3 +263,41 @@ def test_replay_of_an_earlier_night_rebuilds_in_full(nights) -> None:
     plan = build.prepare_build(settings, N5)
     assert not plan.full_refresh and plan.new_files == 0 and plan.changed_dossiers == 0
     settings.build_db.unlink()
+
+
+def test_raw_tables_are_synced_file_by_file() -> None:
+    """An incremental build rewrites only the rows of the files whose rows differ (count or
+    content, duplicates and a NULL file_id included) and ends with the ingestion table's rows."""
+    con = duckdb.connect()
+    con.execute("attach ':memory:' as ingest")
+    con.execute("create schema raw")
+    for catalog in ("raw", "ingest.main"):
+        con.execute(f"create table {catalog}.findings (rule_id varchar, file_id bigint, n int)")
+    con.execute(
+        """insert into raw.findings values
+           ('R03', 1, 1), ('R03', 2, 7), ('R03', 2, 7), ('R04', 3, 1), ('R01', null, 1)"""
+    )
+    con.execute(
+        """insert into ingest.main.findings values
+           ('R03', 1, 1), ('R03', 2, 7), ('R04', 3, 2), ('R01', null, 1), ('R01', null, 2),
+           ('R05', 4, 1)"""
+    )
+    untouched = con.execute("select rowid from raw.findings where file_id = 1").fetchall()
+    build._sync_by_file(con, "findings")
+    order = "order by file_id nulls first, rule_id, n"
+    assert con.execute(f"select * from raw.findings {order}").fetchall() == [
+        ("R01", None, 1),
+        ("R01", None, 2),
+        ("R03", 1, 1),
+        ("R03", 2, 7),
+        ("R04", 3, 2),
+        ("R05", 4, 1),
+    ]
+    # file 1 did not change: its row was left where it was
+    assert con.execute("select rowid from raw.findings where file_id = 1").fetchall() == untouched
+    assert sorted(r[0] for r in con.execute("select file_key from changed_files").fetchall()) == [
+        -1,
+        2,
+        3,
+        4,
+    ]
