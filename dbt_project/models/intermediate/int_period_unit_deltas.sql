@@ -13,7 +13,8 @@
 --     with a received, resolution or due date in [D0, D] or an ageing bucket that moves
 --     (open_at_previous), so -1 at A0 and +1 at A; a dossier received and resolved by D0 counts
 --     the same at every as-of date after D0;
--- and every period new tonight (a new month, quarter, ... or trailing twelve months) in full.
+-- and every period new tonight (a new month, quarter, ... or trailing twelve months) in full,
+-- once per distinct (period start, as-of date): see new_period_spans.
 
 {%- set incremental = period_facts_are_incremental() %}
 {%- set counts = period_fact_relation('int_period_unit_counts') if incremental else none %}
@@ -202,8 +203,6 @@ open_at_previous as (
 
 rows as (
 
-    {{ period_dossier_rows('dossiers', 'new_periods', 'as_of_date', 1) }}
-    union all
     {{ period_dossier_rows('changed_now', 'kept_periods', 'as_of_date', 1, cancels_in) }}
     union all
     {{ period_dossier_rows('changed_before', 'kept_periods', 'previous_as_of_date', -1, cancels_in) }}
@@ -216,15 +215,68 @@ rows as (
 
 {%- else %}
 
-rows as (
+new_periods as (
 
-    {{ period_dossier_rows('dossiers', 'periods', 'as_of_date', 1) }}
+    select * from periods
 
 ),
 
 {%- endif %}
 
+-- A dossier's rows in a period depend on the period's start and as-of date only (period_end is a
+-- key, not an input): periods that share both (on the first of a month its month, quarter and
+-- half-year, all as of that day) are computed once and then copied to each of them.
+new_period_spans as (
+
+    select distinct
+        null::varchar as period_type,
+        period_start,
+        as_of_date as period_end,
+        as_of_date,
+    from new_periods
+
+),
+
+new_rows as (
+
+    {{ period_dossier_rows('dossiers', 'new_period_spans', 'as_of_date', 1) }}
+
+),
+
+new_by_span as (
+
+    select
+        period_start,
+        period_end as span_as_of,
+        unit_code,
+        sector_code,
+        processing_working_days,
+        {{ period_fact_sums() }}
+    from new_rows
+    group by all
+
+),
+
 by_sector as (
+
+    select
+        p.period_type,
+        p.period_start,
+        p.period_end,
+        s.unit_code,
+        s.sector_code,
+        s.processing_working_days,
+        {%- for column in period_fact_columns() %}
+        s.{{ column }},
+        {%- endfor %}
+    from new_by_span as s
+    inner join new_periods as p
+        on s.period_start = p.period_start
+        and s.span_as_of = p.as_of_date
+
+    {%- if incremental %}
+
+    union all
 
     select
         period_type,
@@ -236,6 +288,8 @@ by_sector as (
         {{ period_fact_sums() }}
     from rows
     group by all
+
+    {%- endif %}
 
 ),
 
