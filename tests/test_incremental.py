@@ -7,9 +7,11 @@ brings a corrected re-send of 445's night-1 ledger (the first file becomes `repl
 disappears from night 1, D1's due date changes) and 44501's night-2 ledger late (it changes E1's
 due date between two states it already had: R12 moves). Night 4, weeks later, opens a new month,
 quarter and trailing twelve months, while dossiers untouched since night 2 age past their due
-dates (the period facts must move them without being told); night 5 changes only April, so the
-period marts keep their March rows. After night 5 the published warehouse is moved aside and the
-same night is built in full: every marts table must be equal row for row.
+dates (the period facts must move them without being told); its trailing twelve months start
+from the previous ones (int_period_seeds), less April 2008, where K1 was received and K2
+resolved; night 5 changes only April, so the period marts keep their March rows. After night 5
+the published warehouse is moved aside and the same night is built in full: every marts table
+must be equal row for row.
 A replay of an earlier night falls back to a full rebuild."""
 
 from __future__ import annotations
@@ -71,7 +73,20 @@ NIGHTS = {
                     ),
                 ],
                 "44502": [],
-                "S01": [dossier("F1", N1, dt.date(2009, 3, 10), 4)],
+                "S01": [
+                    dossier("F1", N1, dt.date(2009, 3, 10), 4),
+                    # in the month that leaves the trailing twelve months on night 4 (April
+                    # 2008): K1 received then and still pending, K2 resolved then
+                    dossier("K1", dt.date(2008, 4, 15), dt.date(2008, 5, 15), 4),
+                    dossier(
+                        "K2",
+                        dt.date(2008, 3, 20),
+                        dt.date(2008, 4, 20),
+                        10,
+                        finished=dt.date(2008, 4, 10),
+                        returned=dt.date(2008, 4, 10),
+                    ),
+                ],
             },
         ),
     ],
@@ -214,7 +229,7 @@ def test_incremental_equals_full_refresh(nights) -> None:
     settings, _ = nights
     incremental = marts(settings.warehouse_db)
     state = incremental["fct_dossier"]
-    assert len(state) == 10
+    assert len(state) == 12  # D1-D4, E1, E2, F1, G1, H1, H2, K1, K2
     aside = settings.warehouse_db.with_name("incremental.duckdb")
     shutil.move(settings.warehouse_db, aside)
     try:

@@ -32,9 +32,11 @@
     column `as_of` (the period end, or D while the period runs). A dossier takes part in a period
     when it was received by the as-of date A and not resolved before the period start S
     (indicators.md §2, §3, §6): the cohort (received in [S, A]) is a subset of those. `skip`, a
-    condition on d and p, leaves pairs out (pairs whose rows are known to cancel).
+    condition on d and p, leaves pairs out (pairs whose rows are known to cancel). `start` names
+    the column of p taken as S (default period_start; int_period_seeds' seed_start computes a new
+    trailing twelve months' rows as its predecessor's, under the new key).
 -#}
-{% macro period_dossier_rows(dossiers, periods, as_of, sign, skip=none) -%}
+{% macro period_dossier_rows(dossiers, periods, as_of, sign, skip=none, start='period_start') -%}
     select
         p.period_type,
         p.period_start,
@@ -42,7 +44,7 @@
         d.unit_code,
         d.sector_code,
         {{ sign }} as sign,
-        d.received_date >= p.period_start as is_received_in_period,
+        d.received_date >= p.{{ start }} as is_received_in_period,
         {{ dossier_outcome('p.' ~ as_of, 'd.') }} as outcome,
         d.channel,
         d.received_date,
@@ -52,12 +54,12 @@
         p.{{ as_of }} as as_of_date,
         case
             when not d.is_withdrawn
-                and d.resolution_date >= p.period_start
+                and d.resolution_date >= p.{{ start }}
                 and d.resolution_date <= p.{{ as_of }}
                 then resolved_day.working_day_index - received_day.working_day_index
         end as processing_working_days,
         (
-            d.resolution_date >= p.period_start
+            d.resolution_date >= p.{{ start }}
             and d.resolution_date <= p.{{ as_of }}
             and d.resolution_class = 'late'
         )
@@ -74,7 +76,7 @@
     from {{ dossiers }} as d
     inner join {{ periods }} as p
         on d.received_date <= p.{{ as_of }}
-        and coalesce(d.resolution_date, date '9999-12-31') >= p.period_start
+        and coalesce(d.resolution_date, date '9999-12-31') >= p.{{ start }}
         {%- if skip %}
         and not ({{ skip }})
         {%- endif %}
@@ -252,6 +254,8 @@
             "delete from {{ this }} where (period_type, period_start) not in (select (period_type, period_start) from {{ ref('int_periods') }})",
         ],
     ) }}
+    {#- add_period_deltas reads it, only on incremental nights -#}
+    {%- do ref('int_period_seeds') -%}
 {%- endmacro %}
 
 
@@ -272,6 +276,18 @@ current_rows as (
 
 ),
 
+-- a new trailing twelve months seeded from its predecessor (int_period_seeds): the predecessor's
+-- rows under the new key, to which the deltas add what moved and shifted
+seeded_rows as (
+
+    select kept.* replace (seeds.period_start as period_start, seeds.period_end as period_end)
+    from {{ this }} as kept
+    inner join {{ ref('int_period_seeds') }} as seeds
+        on kept.period_type = seeds.period_type
+        and kept.period_start = seeds.seed_start
+
+),
+
 summed as (
 
     select
@@ -282,6 +298,8 @@ summed as (
         {%- endfor %}
     from (
         select * from current_rows
+        union all by name
+        select * from seeded_rows
         union all by name
         select * from deltas
     )

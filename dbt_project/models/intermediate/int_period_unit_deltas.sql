@@ -14,7 +14,8 @@
 --     (open_at_previous), so -1 at A0 and +1 at A; a dossier received and resolved by D0 counts
 --     the same at every as-of date after D0;
 -- and every period new tonight (a new month, quarter, ... or trailing twelve months) in full,
--- once per distinct (period start, as-of date): see new_period_spans.
+-- once per distinct (period start, as-of date): see new_period_spans; except a new trailing twelve
+-- months whose predecessor the facts hold (int_period_seeds): from the predecessor's facts.
 
 {%- set incremental = period_facts_are_incremental() %}
 {%- set counts = period_fact_relation('int_period_unit_counts') if incremental else none %}
@@ -28,6 +29,7 @@
 -- depends_on: {{ ref('int_dossiers_before') }}
 -- depends_on: {{ source('build', 'build_changes') }}
 -- depends_on: {{ source('build', 'build_runs') }}
+-- depends_on: {{ ref('int_period_seeds') }}
 
 with
 
@@ -61,6 +63,13 @@ known_periods as (
 
 ),
 
+-- new trailing twelve months computed from their predecessor (int_period_seeds)
+seeds as (
+
+    select * from {{ ref('int_period_seeds') }}
+
+),
+
 new_periods as (
 
     select periods.*
@@ -68,6 +77,9 @@ new_periods as (
     anti join known_periods
         on periods.period_type = known_periods.period_type
         and periods.period_start = known_periods.period_start
+    anti join seeds
+        on periods.period_type = seeds.period_type
+        and periods.period_start = seeds.period_start
 
 ),
 
@@ -201,6 +213,21 @@ open_at_previous as (
 
 ),
 
+-- The dossiers whose rows in a seeded period differ between its predecessor's start S and its
+-- own S' (seed_start and period_start): received or resolved in [S, S'). Every other row of a
+-- dossier depends on the as-of date only.
+leaving_window as (
+
+    select dossiers.*
+    from dossiers
+    semi join seeds
+        on (dossiers.received_date >= seeds.seed_start
+            and dossiers.received_date < seeds.period_start)
+        or (dossiers.resolution_date >= seeds.seed_start
+            and dossiers.resolution_date < seeds.period_start)
+
+),
+
 rows as (
 
     {{ period_dossier_rows('changed_now', 'kept_periods', 'as_of_date', 1, cancels_in) }}
@@ -210,6 +237,20 @@ rows as (
     {{ period_dossier_rows('open_at_previous', 'moved_periods', 'as_of_date', 1) }}
     union all
     {{ period_dossier_rows('open_at_previous', 'moved_periods', 'previous_as_of_date', -1) }}
+    -- a seeded period: its predecessor's facts (copied by the fact tables) moved from A0 to A like
+    -- a moved period, then shifted from start S to S'
+    union all
+    {{ period_dossier_rows('changed_now', 'seeds', 'as_of_date', 1, start='seed_start') }}
+    union all
+    {{ period_dossier_rows('changed_before', 'seeds', 'previous_as_of_date', -1, start='seed_start') }}
+    union all
+    {{ period_dossier_rows('open_at_previous', 'seeds', 'as_of_date', 1, start='seed_start') }}
+    union all
+    {{ period_dossier_rows('open_at_previous', 'seeds', 'previous_as_of_date', -1, start='seed_start') }}
+    union all
+    {{ period_dossier_rows('leaving_window', 'seeds', 'as_of_date', -1, start='seed_start') }}
+    union all
+    {{ period_dossier_rows('leaving_window', 'seeds', 'as_of_date', 1) }}
 
 ),
 
