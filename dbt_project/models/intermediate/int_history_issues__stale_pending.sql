@@ -4,8 +4,23 @@
 -- greatest(due_date + 1, last_report_date + 31): the first date on which both held. It does not
 -- move from night to night (the issue keeps its identity while the dossier stays stale) and is
 -- always <= D; a later submission touching the dossier makes the issue disappear.
+--
+-- Incremental: a night rewrites only the dossiers whose membership can have changed since the
+-- previous as-of date D0 (macros/stale_pending.sql, r11_candidates): those re-derived tonight, and
+-- those whose resolution, due or last report date crosses its threshold between D0 and D. Every
+-- other dossier's row (or absence) is the same at D as at D0.
 
 {%- set stale_days = var('r11_stale_days', 30) %}
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where (unit_code, dossier_code) in (select (unit_code, dossier_code) from ({{ r11_candidates() }})){% endif %}",
+) }}
+
+-- depends_on: {{ source('build', 'build_changes') }}
+-- depends_on: {{ source('build', 'build_runs') }}
 
 with
 
@@ -13,6 +28,9 @@ dossiers as (
 
     select * from {{ ref('int_dossiers_latest') }}
     where is_received
+        {%- if is_incremental() %}
+        and (unit_code, dossier_code) in (select (unit_code, dossier_code) from ({{ r11_candidates() }}))
+        {%- endif %}
         and (resolution_date is null or resolution_date > {{ as_of_date() }})
         and due_date < {{ as_of_date() }}
         and last_report_date < {{ as_of_date() }} - {{ stale_days }}
