@@ -83,16 +83,35 @@ new_periods as (
 
 ),
 
+-- The periods whose facts tonight's rows adjust (rows_start: the start their rows are computed
+-- with): the periods already in the facts, and the seeded ones, whose facts are their
+-- predecessor's (copied by the fact tables) and so adjusted like it, with its start. A seeded
+-- period's as-of date always moves (A0 = D0 < D), so it is also a moved period.
 kept_periods as (
 
     select
-        periods.*,
+        periods.period_type,
+        periods.period_start,
+        periods.period_end,
+        periods.as_of_date,
         least(periods.period_end, previous_build.previous_report_date) as previous_as_of_date,
+        periods.period_start as rows_start,
     from periods
     semi join known_periods
         on periods.period_type = known_periods.period_type
         and periods.period_start = known_periods.period_start
     cross join previous_build
+
+    union all
+
+    select
+        period_type,
+        period_start,
+        period_end,
+        as_of_date,
+        previous_as_of_date,
+        seed_start as rows_start,
+    from seeds
 
 ),
 
@@ -230,23 +249,14 @@ leaving_window as (
 
 rows as (
 
-    {{ period_dossier_rows('changed_now', 'kept_periods', 'as_of_date', 1, cancels_in) }}
+    {{ period_dossier_rows('changed_now', 'kept_periods', 'as_of_date', 1, cancels_in, start='rows_start') }}
     union all
-    {{ period_dossier_rows('changed_before', 'kept_periods', 'previous_as_of_date', -1, cancels_in) }}
+    {{ period_dossier_rows('changed_before', 'kept_periods', 'previous_as_of_date', -1, cancels_in, start='rows_start') }}
     union all
-    {{ period_dossier_rows('open_at_previous', 'moved_periods', 'as_of_date', 1) }}
+    {{ period_dossier_rows('open_at_previous', 'moved_periods', 'as_of_date', 1, start='rows_start') }}
     union all
-    {{ period_dossier_rows('open_at_previous', 'moved_periods', 'previous_as_of_date', -1) }}
-    -- a seeded period: its predecessor's facts (copied by the fact tables) moved from A0 to A like
-    -- a moved period, then shifted from start S to S'
-    union all
-    {{ period_dossier_rows('changed_now', 'seeds', 'as_of_date', 1, start='seed_start') }}
-    union all
-    {{ period_dossier_rows('changed_before', 'seeds', 'previous_as_of_date', -1, start='seed_start') }}
-    union all
-    {{ period_dossier_rows('open_at_previous', 'seeds', 'as_of_date', 1, start='seed_start') }}
-    union all
-    {{ period_dossier_rows('open_at_previous', 'seeds', 'previous_as_of_date', -1, start='seed_start') }}
+    {{ period_dossier_rows('open_at_previous', 'moved_periods', 'previous_as_of_date', -1, start='rows_start') }}
+    -- a seeded period, adjusted above with its predecessor's start S, then shifted from S to S'
     union all
     {{ period_dossier_rows('leaving_window', 'seeds', 'as_of_date', -1, start='seed_start') }}
     union all
