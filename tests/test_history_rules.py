@@ -121,6 +121,8 @@ def build_history_db(path: Path) -> None:
         con.execute("create schema raw")
         con.execute("set schema 'raw'")
         con.execute(DDL)
+        # the table ingestion.build.prepare_build adds (a full build: no dossier to re-derive)
+        con.execute("create table build_changes (unit_code varchar, dossier_code varchar)")
         con.executemany(
             "insert into ref_units values (?, ?, ?, ?, ?, ?, ?)",
             [

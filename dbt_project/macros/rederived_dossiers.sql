@@ -4,7 +4,7 @@
     raw.build_changes, the dossiers with rows new to this build or in a file that stopped counting;
     a night deletes their rows (pre-hook) and appends them derived again from all their rows
     (docs/warehouse-incremental.md). Call rederived_dossiers_config() first in the model and put
-    only_changed_dossiers() in the `where` of its input.
+    only_changed_dossiers() in the `where` of its input, or read dossier_states_to_derive().
 -#}
 {% macro rederived_dossiers_config(on_schema_change='ignore') -%}
     {{ config(
@@ -25,4 +25,19 @@
         select (unit_code, dossier_code) from {{ source('build', 'build_changes') }}
     )
     {%- endif %}
+{%- endmacro %}
+
+
+{#- The dossier states a model derived from one dossier's own history reads: on an incremental night
+    the states of the dossiers it re-derives (int_dossier_states_rederived, a few tens of thousands
+    of rows), on a full rebuild all of fct_dossier_history. Picking the same rows out of the
+    10M-row history with only_changed_dossiers() cost a scan of the whole history per model. -#}
+{% macro dossier_states_to_derive() -%}
+    {%- do ref('int_dossier_states_rederived') -%}
+    {%- do ref('fct_dossier_history') -%}
+    {%- if is_incremental() -%}
+        {{ ref('int_dossier_states_rederived') }}
+    {%- else -%}
+        {{ ref('fct_dossier_history') }}
+    {%- endif -%}
 {%- endmacro %}

@@ -7,7 +7,8 @@
 --   * received = latest status not 1 (registered) or 3 (refused); a NULL status counts as received
 --     when the received date is known.
 -- Derived from the dossier history (fct_dossier_history); incremental like it: only the dossiers
--- of raw.build_changes are re-derived (docs/warehouse-incremental.md). Nothing here depends on D.
+-- of raw.build_changes are re-derived, from their states in int_dossier_states_rederived
+-- (docs/warehouse-incremental.md). Nothing here depends on D.
 
 {{ rederived_dossiers_config() }}
 
@@ -18,8 +19,7 @@ with
 
 states as (
 
-    select * from {{ ref('fct_dossier_history') }}
-    {{ only_changed_dossiers('where') }}
+    select * from {{ dossier_states_to_derive() }}
 
 ),
 

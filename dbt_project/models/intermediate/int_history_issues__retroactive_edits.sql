@@ -6,7 +6,8 @@
 -- submission's report date.
 
 -- Incremental like fct_dossier_history (a dossier's findings depend on its own history only): only
--- the dossiers of raw.build_changes are re-derived.
+-- the dossiers of raw.build_changes are re-derived, from their states in
+-- int_dossier_states_rederived.
 
 {{ rederived_dossiers_config() }}
 
@@ -14,10 +15,9 @@ with
 
 states as (
 
-    select * from {{ ref('fct_dossier_history') }}
+    select * from {{ dossier_states_to_derive() }}
     where previous_report_date is not null
         and report_date <= {{ as_of_date() }}
-        {{ only_changed_dossiers() }}
 
 ),
 

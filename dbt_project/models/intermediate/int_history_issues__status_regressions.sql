@@ -5,7 +5,8 @@
 -- One row per dossier and submission that moved it back; report_date = that submission's.
 
 -- Incremental like fct_dossier_history (a dossier's findings depend on its own history only): only
--- the dossiers of raw.build_changes are re-derived.
+-- the dossiers of raw.build_changes are re-derived, from their states in
+-- int_dossier_states_rederived.
 
 {{ rederived_dossiers_config() }}
 
@@ -13,10 +14,9 @@ with
 
 states as (
 
-    select * from {{ ref('fct_dossier_history') }}
+    select * from {{ dossier_states_to_derive() }}
     where previous_report_date is not null
         and report_date <= {{ as_of_date() }}
-        {{ only_changed_dossiers() }}
         and status_rank < previous_status_rank
 
 ),
