@@ -32,6 +32,7 @@ import duckdb
 from .config import Settings
 from .errors import PipelineError
 from .faults import fault_point
+from .store import sql_literal
 
 log = logging.getLogger(__name__)
 
@@ -206,10 +207,10 @@ def publish(settings: Settings, info: dict | None = None) -> Path:
             "create or replace table ops.publication (report_date date, run_id varchar, "
             "built_at timestamp, published_at timestamp)"
         )
-        con.execute(
-            "insert into ops.publication values (?, ?, ?, current_timestamp::timestamp)",
-            [info.get("report_date"), info.get("run_id"), info.get("built_at")],
+        values = ", ".join(
+            sql_literal(info.get(key)) for key in ("report_date", "run_id", "built_at")
         )
+        con.execute(f"insert into ops.publication values ({values}, current_timestamp::timestamp)")
         con.execute("checkpoint")
     finally:
         con.close()

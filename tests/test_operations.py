@@ -21,6 +21,7 @@ from ingestion import publish
 from ingestion.config import Settings
 from ingestion.errors import PipelineError
 from ingestion.pipeline import is_transient
+from ingestion.store import sql_literal
 
 
 def sha(path: Path) -> str:
@@ -91,6 +92,36 @@ def test_publish_refuses_incomplete_builds_and_views_on_the_build_file(settings)
     with pytest.raises(PipelineError, match="marts.extra"):
         publish.check_build(other, settings.warehouse_db.name)
     assert sha(settings.warehouse_db) == published
+
+
+def test_publish_binds_no_parameter_so_never_imports_pandas(settings):
+    """DuckDB's Python client imports pandas (over a second) on the first bound parameter: the
+    publish task, which needs no pandas, must not bind any."""
+    make_build(settings, "fresh")
+    code = (
+        "import sys; from ingestion import publish; from ingestion.config import Settings; "
+        f"publish.publish(Settings.from_env({str(settings.data_dir)!r}), "
+        "info={'report_date': '2009-01-05', 'run_id': \"it's r1\", "
+        "'built_at': '2009-01-05T23:10:00'}); "
+        "print('pandas' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip().splitlines()[-1] == "False"
+    info = publish.published_info(settings.warehouse_db)
+    assert (info["report_date"], info["run_id"], info["built_at"]) == (
+        "2009-01-05",
+        "it's r1",
+        "2009-01-05T23:10:00",
+    )
+
+
+def test_sql_literal_round_trips():
+    values = [None, True, 42, "l'an 2009", dt.date(2009, 1, 5), dt.datetime(2009, 1, 5, 23, 10, 1)]
+    con = duckdb.connect()
+    row = con.execute("select " + ", ".join(sql_literal(v) for v in values)).fetchone()
+    assert list(row) == values
 
 
 def test_rollback_swaps_with_the_newest_version_and_back(settings):
