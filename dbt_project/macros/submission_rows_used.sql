@@ -4,8 +4,9 @@
     row's sector resolved to a sector code of the catalogue: the code itself, else a sector name
     (case- and space-insensitive), else NULL. Never derived from the procedure code.
 
-    `dossier_filter` is a `where` clause on the raw rows, applied before anything else: an
-    incremental model passes only_changed_dossiers('where') and derives tonight's dossiers only.
+    `dossier_filter` is a `where` clause on the raw rows, applied before anything else:
+    int_dossier_states_rederived (through macros/dossier_states.sql) passes the dossiers of
+    raw.build_changes and derives tonight's dossiers only.
     Reading the view with the same filter would not do: DuckDB applies a filter on a view's
     output after the view's joins, i.e. after resolving the sector of every row of the history.
 -#}

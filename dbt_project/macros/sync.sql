@@ -17,21 +17,21 @@
     {%- set columns = arg_dict['dest_columns'] | map(attribute='name') | list -%}
     {%- set same_row -%}
         {%- for column in columns %}
-            {{ 'and ' if not loop.first }}kept.{{ adapter.quote(column) }} is not distinct from other.{{ adapter.quote(column) }}
+            {{ 'and ' if not loop.first }}t.{{ adapter.quote(column) }} is not distinct from s.{{ adapter.quote(column) }}
         {%- endfor %}
     {%- endset -%}
 
-    delete from {{ target }} as kept
+    delete from {{ target }} as t
     where not exists (
-        select 1 from {{ source }} as other
+        select 1 from {{ source }} as s
         where {{ same_row }}
     );
 
     insert into {{ target }} ({{ get_quoted_csv(columns) }})
     select {{ get_quoted_csv(columns) }}
-    from {{ source }} as kept
+    from {{ source }} as s
     where not exists (
-        select 1 from {{ target }} as other
+        select 1 from {{ target }} as t
         where {{ same_row }}
     )
 
