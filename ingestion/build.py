@@ -32,6 +32,7 @@ import duckdb
 from . import store
 from .config import DBT_PROJECT_DIR, Settings
 from .errors import PipelineError
+from .store import sql_literal
 
 log = logging.getLogger(__name__)
 
@@ -127,12 +128,6 @@ def _fingerprints(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, str
     return out
 
 
-def _date_literal(day: dt.date | None) -> str:
-    """A date as SQL. The build's queries take no bound parameters: DuckDB's Python client
-    imports pandas (over a second) the first time it binds one."""
-    return "null::date" if day is None else f"date '{dt.date.isoformat(day)}'"
-
-
 def _log_run(
     con: duckdb.DuckDBPyConnection,
     report_date: dt.date | None,
@@ -144,10 +139,11 @@ def _log_run(
             built_at timestamp, report_date date, full_refresh boolean,
             max_file_id bigint, fingerprints varchar)"""
     )
-    text = json.dumps(fingerprints, sort_keys=True).replace("'", "''")
+    # No bound parameters in the build (store.sql_literal says why).
+    text = sql_literal(json.dumps(fingerprints, sort_keys=True))
     con.execute(
-        f"insert into raw.{BUILD_LOG} select now()::timestamp, {_date_literal(report_date)}, "
-        f"{bool(full)}, (select coalesce(max(file_id), 0) from raw.files), '{text}'"
+        f"insert into raw.{BUILD_LOG} select now()::timestamp, {sql_literal(report_date)}, "
+        f"{sql_literal(bool(full))}, (select coalesce(max(file_id), 0) from raw.files), {text}"
     )
 
 
@@ -161,7 +157,7 @@ def _why_not_incremental(
     if not warehouse.exists():
         return "no published warehouse"
     later = ingest.execute(
-        f"select count(*) from files where report_date > {_date_literal(report_date)}"
+        f"select count(*) from files where report_date > {sql_literal(report_date)}"
     ).fetchone()[0]
     if later:
         return f"the ingestion database holds {later} files after {report_date}"
