@@ -17,13 +17,18 @@
 {%- endmacro %}
 
 
-{#- Keeps the dossiers of raw.build_changes on an incremental night; nothing on a full rebuild.
-    `glue` is 'where' or 'and'. -#}
-{% macro only_changed_dossiers(glue='and') -%}
-    {%- if is_incremental() %}
+{#- Keeps the dossiers of raw.build_changes. `glue` is 'where' or 'and'. -#}
+{% macro changed_dossiers_filter(glue='and') -%}
     {{ glue }} (unit_code, dossier_code) in (
         select (unit_code, dossier_code) from {{ source('build', 'build_changes') }}
     )
+{%- endmacro %}
+
+
+{#- Keeps the dossiers of raw.build_changes on an incremental night; nothing on a full rebuild. -#}
+{% macro only_changed_dossiers(glue='and') -%}
+    {%- if is_incremental() %}
+    {{ changed_dossiers_filter(glue) }}
     {%- endif %}
 {%- endmacro %}
 

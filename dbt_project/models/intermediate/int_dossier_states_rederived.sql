@@ -7,7 +7,4 @@
 
 {{ config(materialized='table') }}
 
-{{ dossier_states(
-    "where (unit_code, dossier_code) in (select (unit_code, dossier_code) from "
-    ~ source('build', 'build_changes') ~ ")"
-) }}
+{{ dossier_states(changed_dossiers_filter('where')) }}
