@@ -37,7 +37,7 @@ format: install
 
 # dbt docs site: $(MOTCUA_DATA_DIR)/docs/dbt/index.html (static, offline; GX Data Docs: docs/gx/, written by each validation).
 docs: install
-	$(PY) -m ingestion.docs
+	$(PY) -m motcua.warehouse.docs
 
 # Benchmarks: each prints its figures, its last line is the ratio the issue targets.
 bench: bench-ingest bench-validate bench-incremental

@@ -40,8 +40,10 @@ if str(REPO) not in sys.path:
 
 import duckdb  # noqa: E402
 
-from ingestion import build, publish, reference, store  # noqa: E402
-from ingestion.config import Settings  # noqa: E402
+from ingestion import reference  # noqa: E402
+from motcua.common import store  # noqa: E402
+from motcua.common.config import Settings  # noqa: E402
+from motcua.warehouse import build, publish  # noqa: E402
 
 LAST_DAY = dt.date(2025, 6, 30)
 SECTORS = [("DD", "Đất đai"), ("TP", "Tư pháp"), ("LDTBXH", "Lao động - Thương binh và Xã hội"),

@@ -202,8 +202,8 @@ def child_baseline(data_dir: Path) -> dict:
 def child_ingest(data_dir: Path) -> dict:
     import logging
 
-    from ingestion.config import Settings
     from ingestion.load import ingest
+    from motcua.common.config import Settings
 
     logging.basicConfig(level=logging.WARNING)
     os.environ["MOTCUA_PSEUDONYM_KEY"] = "benchmark-key"

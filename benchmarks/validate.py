@@ -41,10 +41,10 @@ if str(REPO) not in sys.path:
 import duckdb  # noqa: E402
 import pyarrow as pa  # noqa: E402
 
-from ingestion.config import Settings  # noqa: E402
-from ingestion.demo import hatinh  # noqa: E402
 from ingestion.reference import load_calendar  # noqa: E402
-from ingestion.store import connect  # noqa: E402
+from motcua.common.config import Settings  # noqa: E402
+from motcua.common.store import connect  # noqa: E402
+from motcua.demo import hatinh  # noqa: E402
 
 REPORT_DATE = date(2009, 6, 30)
 STATUS_VI = {

@@ -15,12 +15,13 @@ a separate DuckDB file, tests it, and only then publishes it to
 * **Safe.** A failure — or a kill — in any task leaves the published warehouse as it was. Every
   task that writes DuckDB runs in the one-slot pool `motcua_duckdb` (one writer per file).
 * **Retries** with exponential backoff on transient errors; pipeline errors (bad reference data,
-  failing dbt test) fail at once. A task that fails for good calls `ingestion.alerts`
+  failing dbt test) fail at once. A task that fails for good calls `motcua.ops.alerts`
   (e-mail / webhook, off unless configured).
 * **Asset** `motcua://warehouse/motcua.duckdb` is updated by `publish`: schedule downstream DAGs
   on it (`schedule=[Asset("motcua://warehouse/motcua.duckdb")]`).
 
-Operator's page: `docs/operations.md`. Steps live in `ingestion.pipeline`.
+Operator's page: `docs/operations.md`. The stages and their order are the table
+`motcua.pipeline.stages.STAGES`; each task runs one of them (`motcua.pipeline.steps`).
 """
 
 from __future__ import annotations
@@ -32,38 +33,49 @@ import pendulum
 from airflow.sdk import Asset, dag, get_current_context, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
-from ingestion.alerts import notify_failure
+from motcua.ops.alerts import notify_failure
+from motcua.pipeline.stages import DUCKDB_POOL, STAGES, Stage, get_stage
 
 LOCAL_TZ = pendulum.timezone("Asia/Ho_Chi_Minh")
 WAREHOUSE = Asset("motcua://warehouse/motcua.duckdb", group="motcua")
-DUCKDB_POOL = "motcua_duckdb"
 # "none" runs the DAG only when triggered (a staging machine, the real-executor test).
 SCHEDULE = os.environ.get("MOTCUA_NIGHTLY_SCHEDULE", "0 1 * * *")
+RETRIES = int(os.environ.get("MOTCUA_TASK_RETRIES", "2"))
 
 
-def _report_date() -> dt.date:
-    """The report date of this run: the logical date, in local time."""
-    logical = get_current_context()["logical_date"]
-    return pendulum.instance(logical).in_timezone(LOCAL_TZ).date()
-
-
-def _run_id() -> str:
-    return get_current_context()["run_id"]
-
-
-def _call(step, *args, **kwargs):
-    """Run a pipeline step; a pipeline error that retrying cannot fix fails without retries."""
+def _run(stage_name: str, upstream: dict) -> dict:
+    """Run one stage for this run's report date (the logical date, in local time); a pipeline
+    error that retrying cannot fix fails the task without retries."""
     from airflow.sdk.exceptions import AirflowFailException
 
-    from ingestion.errors import PipelineError
-    from ingestion.pipeline import is_transient
+    from motcua.common.errors import PipelineError
+    from motcua.pipeline.stages import is_transient
 
+    stage = get_stage(stage_name)
+    context = get_current_context()
+    report_date = pendulum.instance(context["logical_date"]).in_timezone(LOCAL_TZ).date()
     try:
-        return step(*args, **kwargs)
+        result = stage.run(report_date, run_id=context["run_id"], upstream=upstream)
     except PipelineError as exc:
         if is_transient(exc):
             raise
         raise AirflowFailException(str(exc)) from exc
+    if stage.publishes:
+        context["outlet_events"][WAREHOUSE].extra = {
+            "report_date": result.get("report_date"),
+            "run_id": result.get("run_id"),
+        }
+    return result
+
+
+def _task(stage: Stage):
+    """The stage as a task: DuckDB writers share the one-slot pool and retry; readers do not."""
+    options = {"task_id": stage.name, "doc_md": stage.does}
+    if stage.publishes:
+        options["outlets"] = [WAREHOUSE]
+    if not stage.writes_duckdb:
+        options.update(pool="default_pool", retries=0)
+    return task(**options)(_run)
 
 
 @dag(
@@ -78,7 +90,7 @@ def _call(step, *args, **kwargs):
     tags=["motcua"],
     default_args={
         "pool": DUCKDB_POOL,
-        "retries": int(os.environ.get("MOTCUA_TASK_RETRIES", "2")),
+        "retries": RETRIES,
         "retry_delay": dt.timedelta(minutes=2),
         "retry_exponential_backoff": True,
         "max_retry_delay": dt.timedelta(minutes=30),
@@ -87,49 +99,14 @@ def _call(step, *args, **kwargs):
     },
 )
 def motcua_nightly():
-    @task
-    def ingest() -> dict:
-        from ingestion.pipeline import step_ingest
-
-        return _call(step_ingest, _report_date())
-
-    @task
-    def validate(ingested: dict) -> dict:
-        from ingestion.pipeline import step_validate
-
-        return _call(step_validate, _report_date())
-
-    @task
-    def build(validated: dict) -> dict:
-        from ingestion.pipeline import step_build
-
-        return _call(step_build, _report_date(), run_id=_run_id())
-
-    @task
-    def test(built: dict) -> dict:
-        from ingestion.pipeline import step_test
-
-        return _call(step_test, _report_date(), run_id=_run_id())
-
-    @task(outlets=[WAREHOUSE])
-    def publish(tested: dict) -> dict:
-        from ingestion.pipeline import step_publish
-
-        published = _call(step_publish, _report_date(), run_id=_run_id())
-        get_current_context()["outlet_events"][WAREHOUSE].extra = {
-            "report_date": published.get("report_date"),
-            "run_id": published.get("run_id"),
-        }
-        return published
-
-    @task(pool="default_pool", retries=0)
-    def report(published: dict, validated: dict) -> dict:
-        from ingestion.pipeline import step_report
-
-        return step_report(_report_date(), data_docs=validated.get("data_docs_index"))
-
-    validated = validate(ingest())
-    report(publish(test(build(validated))), validated)
+    # A straight line in the table's order; a stage also takes the results of the stages it
+    # reads (the report: the validation's Data Docs).
+    results = {}
+    previous = None
+    for stage in STAGES:
+        names = ([previous] if previous else []) + [n for n in stage.reads if n != previous]
+        results[stage.name] = _task(stage)(stage.name, {name: results[name] for name in names})
+        previous = stage.name
 
 
 motcua_nightly()

@@ -25,7 +25,7 @@ from expectations.rules import (
     RETURNED_STATUS,
     Check,
 )
-from ingestion.calendar import (  # noqa: E402  (shared with the warehouse's dim_date)
+from motcua.common.calendar import (  # noqa: E402  (shared with the warehouse's dim_date)
     OVERRIDES_SEED,
     HolidayOverride,
     public_holidays,
@@ -36,7 +36,7 @@ __all__ = ["HolidayOverride", "read_overrides"]
 
 log = logging.getLogger(__name__)
 
-# Kept as names here for callers; the calendar itself lives in ingestion.calendar.
+# Kept as names here for callers; the calendar itself lives in motcua.common.calendar.
 OVERRIDES_CSV = OVERRIDES_SEED
 # Dates outside the calendar's span are not checked against the statutory time limit (R07 or
 # R04 cover absurd dates).
@@ -206,7 +206,7 @@ def build_calendar(
 
 def calendar_from_reference(con: duckdb.DuckDBPyConnection, first: date, last: date) -> bool:
     """Create ``_calendar`` and ``_workdays`` from ``ref_calendar``, the working-day calendar
-    ingestion loaded with the same ``ingestion.calendar`` and override files, when it covers
+    ingestion loaded with the same ``motcua.common.calendar`` and override files, when it covers
     ``first``..``last`` (saves computing the holidays again). False when it does not."""
     (days,) = con.execute(
         "select count(*) from ref_calendar where calendar_date between $first and $last",

@@ -31,7 +31,7 @@ from great_expectations.expectations.metadata_types import FailureSeverity
 
 from expectations.derive import FILE_INDEX_COLUMNS, INDEX_COLUMNS
 from expectations.rules import CHECKS, FILE_CHECKS, Check, Severity
-from ingestion.config import Settings
+from motcua.common.config import Settings
 
 DATA_SOURCE = "motcua_ingest"
 SITE = "local_site"

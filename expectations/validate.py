@@ -28,8 +28,8 @@ from typing import Any
 from expectations import derive
 from expectations.details import describe_sql, literal
 from expectations.rules import CHECKS, FILE_CHECKS, R06, Check
-from ingestion.config import Settings
-from ingestion.store import connect
+from motcua.common.config import Settings
+from motcua.common.store import connect
 
 log = logging.getLogger(__name__)
 

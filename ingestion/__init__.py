@@ -1,3 +1,6 @@
-"""motcua ingestion: take in unit submissions, archive them, load their rows into DuckDB."""
+"""motcua ingestion: landing → archive → ingestion database.
 
-__version__ = "0.1.0"
+Takes in the units' landing files, archives every one, quarantines what cannot be read,
+decodes and pseudonymises the rows and loads them into ``ingest/ingest.duckdb``. Imports only
+:mod:`motcua.common` of the rest of the project.
+"""

@@ -33,8 +33,10 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from . import parse, pseudonym, store
-from .config import Settings
+from motcua.common import store
+from motcua.common.config import Settings
+
+from . import parse, pseudonym
 from .readers import (
     ALLOWED_EXTENSIONS,
     CsvSource,

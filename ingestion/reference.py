@@ -8,8 +8,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from . import calendar
-from .errors import PipelineError
+from motcua.common import calendar
+from motcua.common.errors import PipelineError
 
 UNITS_COLUMNS = (
     "unit_code",

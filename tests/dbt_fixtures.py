@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingestion.store import DDL
+from motcua.common.store import DDL
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -135,7 +135,7 @@ def build_raw_db(path: Path) -> None:
         con.execute("create schema raw")
         con.execute("set schema 'raw'")
         con.execute(DDL)
-        # the bookkeeping tables ingestion.build.prepare_build writes (a full build: no changes)
+        # the bookkeeping tables motcua.warehouse.build.prepare_build writes (a full build: no changes)
         con.execute("create table build_changes (unit_code varchar, dossier_code varchar)")
         con.execute(
             """create table build_runs (built_at timestamp, report_date date,

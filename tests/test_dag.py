@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 
-from ingestion.config import DAGS_DIR
+from motcua.common.config import DAGS_DIR
 
 
 def test_dag_file_parses_fast_and_without_heavy_imports(tmp_path):
@@ -68,7 +68,7 @@ def test_every_duckdb_writer_is_in_the_one_slot_pool_with_retries_and_alerts(tmp
     monkeypatch.delenv("MOTCUA_TASK_RETRIES", raising=False)
     from airflow.dag_processing.dagbag import DagBag
 
-    from ingestion.alerts import notify_failure
+    from motcua.ops.alerts import notify_failure
 
     dag = DagBag(dag_folder=str(DAGS_DIR)).dags["motcua_nightly"]
     for task_id in ("ingest", "validate", "build", "test", "publish"):

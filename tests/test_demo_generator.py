@@ -1,4 +1,4 @@
-"""Independent check of the demo generator (ingestion.demo).
+"""Independent check of the demo generator (motcua.demo).
 
 The verifier below reads the landing files the way the submission contract describes them
 (English or Vietnamese headers, ``,`` or ``;``, ISO or day-first dates, codes or labels),
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from ingestion.demo import generate_province, write_night
+from motcua.demo import generate_province, write_night
 
 # --------------------------------------------------------------------------------------------
 # contract knowledge (submission-contract.md)

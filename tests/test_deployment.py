@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from ingestion.config import REPO_ROOT
+from motcua.common.config import REPO_ROOT
 
 COMPOSE = REPO_ROOT / "docker-compose.yml"
 
@@ -109,7 +109,7 @@ def test_env_example_names_every_required_variable_without_values():
 
 
 def test_init_script_creates_the_same_pool_as_local_runs():
-    from ingestion.airflow_local import DUCKDB_POOL, POOL_DESCRIPTION
+    from motcua.pipeline.airflow_local import DUCKDB_POOL, POOL_DESCRIPTION
 
     init = yaml.safe_load(COMPOSE.read_text())["services"]["airflow-init"]["command"][-1]
     assert f'airflow pools set {DUCKDB_POOL} 1 "{POOL_DESCRIPTION}"' in init

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion.demo import generate_province, write_night
+from motcua.demo import generate_province, write_night
 
 from .oracle import Oracle, month_end
 

@@ -23,9 +23,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from ingestion.airflow_local import DUCKDB_POOL, airflow_env, ensure_metadata_db
-from ingestion.config import Settings
-from ingestion.demo import generate_province
+from motcua.common.config import Settings
+from motcua.demo import generate_province
+from motcua.pipeline.airflow_local import DUCKDB_POOL, airflow_env, ensure_metadata_db
 
 from .test_end_to_end import fetch
 

@@ -3,7 +3,7 @@ warehouse byte-identical and readable, and the next run completes the work. An a
 read-only connection held open during a publish keeps working; reconnecting shows the new data.
 Replays are order-free: a night replayed after a later one gives the same marts as in order.
 
-Each stage runs in its own process (``python -m ingestion.pipeline <stage>``: the very function the
+Each stage runs in its own process (``python -m motcua.pipeline <stage>``: the very function the
 DAG's task calls), as under Airflow; ``MOTCUA_FAULT_STAGE`` makes it kill itself and its dbt child
 with SIGKILL inside the stage (ingestion/faults.py). Whole nights go through
 ``motcua run --no-airflow``. The DAG under a real executor: tests/test_executor.py.
@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion.demo import generate_province
+from motcua.demo import generate_province
 
 from .test_end_to_end import fetch, fingerprint, sha
 
@@ -89,7 +89,7 @@ def stage_process(data_dir: Path, name: str, day: dt.date, run_id: str, fault: s
     if fault:
         env["MOTCUA_FAULT_STAGE"] = fault
     return subprocess.run(
-        [sys.executable, "-m", "ingestion.pipeline", name, day.isoformat(), run_id],
+        [sys.executable, "-m", "motcua.pipeline", name, day.isoformat(), run_id],
         env=env,
         capture_output=True,
         text=True,

@@ -29,7 +29,7 @@ import duckdb
 import pytest
 
 from expectations.datadocs import remote_assets
-from ingestion.demo import generate_province, write_night
+from motcua.demo import generate_province, write_night
 
 MOTCUA = str(Path(sys.executable).with_name("motcua"))
 pytestmark = pytest.mark.e2e

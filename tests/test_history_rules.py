@@ -30,7 +30,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion.store import DDL
+from motcua.common.store import DDL
 from tests.dbt_fixtures import run_dbt
 
 AS_OF = "2009-02-20"
@@ -121,7 +121,7 @@ def build_history_db(path: Path) -> None:
         con.execute("create schema raw")
         con.execute("set schema 'raw'")
         con.execute(DDL)
-        # the table ingestion.build.prepare_build adds (a full build: no dossier to re-derive)
+        # the table motcua.warehouse.build.prepare_build adds (a full build: no dossier to re-derive)
         con.execute("create table build_changes (unit_code varchar, dossier_code varchar)")
         con.executemany(
             "insert into ref_units values (?, ?, ?, ?, ?, ?, ?)",

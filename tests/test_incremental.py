@@ -1,5 +1,5 @@
-"""The nightly build is incremental (ingestion.build.prepare_build + dbt incremental models) and
-gives exactly the tables of a full rebuild (`dbt build --full-refresh`).
+"""The nightly build is incremental (motcua.warehouse.build.prepare_build + dbt incremental models)
+and gives exactly the tables of a full rebuild (`dbt build --full-refresh`).
 
 Four nights are taken in (validation aside: no findings needed here), built and published one by
 one: night 1 builds in full (no published warehouse), nights 2-4 incrementally. Night 3 also
@@ -24,11 +24,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion import build
-from ingestion.config import Settings
-from ingestion.demo import write_night
 from ingestion.load import ingest
-from ingestion.pipeline import step_build, step_publish
+from motcua.common.config import Settings
+from motcua.demo import write_night
+from motcua.pipeline.steps import step_build, step_publish
+from motcua.warehouse import build
 
 from .builders import make_reference
 

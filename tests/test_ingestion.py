@@ -10,8 +10,8 @@ import time
 import duckdb
 import pytest
 
-from ingestion.config import Settings
 from ingestion.load import ingest
+from motcua.common.config import Settings
 
 from .builders import csv_text, landing, make_reference, to_cp1258, write_json, write_xlsx
 
@@ -352,7 +352,7 @@ def test_link_leaving_landing_is_quarantined_unread(settings, tmp_path_factory):
 
 def test_file_manifest_mart_tells_what_happened_to_each_file(settings, tmp_path):
     """marts.ops_file_manifest: "did unit X send its file on date D, and what happened to it"."""
-    from ingestion.build import prepare_build
+    from motcua.warehouse.build import prepare_build
 
     from .dbt_fixtures import run_dbt
 

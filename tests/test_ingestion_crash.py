@@ -21,8 +21,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion.config import REPO_ROOT, Settings
 from ingestion.load import ingest
+from motcua.common.config import REPO_ROOT, Settings
 
 from .builders import csv_text, make_reference, write_json
 
@@ -34,7 +34,7 @@ CHILD = textwrap.dedent(
     """
     import os, signal, sys
     from ingestion import load, readers
-    from ingestion.config import Settings
+    from motcua.common.config import Settings
 
     point, nth, data_dir = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     load.CHUNK_FILES = 2

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingestion.config import Settings
 from ingestion.load import ingest
 from ingestion.readers import CsvSource, TableSource, Unreadable, read_file
+from motcua.common.config import Settings
 
 from .builders import make_reference, to_cp1258
 

@@ -17,11 +17,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion import publish
-from ingestion.config import Settings
-from ingestion.errors import PipelineError
-from ingestion.pipeline import is_transient
-from ingestion.store import sql_literal
+from motcua.common.config import Settings
+from motcua.common.errors import PipelineError
+from motcua.common.store import sql_literal
+from motcua.pipeline.stages import is_transient
+from motcua.warehouse import publish
 
 
 def sha(path: Path) -> str:
@@ -99,7 +99,8 @@ def test_publish_binds_no_parameter_so_never_imports_pandas(settings):
     publish task, which needs no pandas, must not bind any."""
     make_build(settings, "fresh")
     code = (
-        "import sys; from ingestion import publish; from ingestion.config import Settings; "
+        "import sys; from motcua.warehouse import publish; "
+        "from motcua.common.config import Settings; "
         f"publish.publish(Settings.from_env({str(settings.data_dir)!r}), "
         "info={'report_date': '2009-01-05', 'run_id': \"it's r1\", "
         "'built_at': '2009-01-05T23:10:00'}); "
@@ -149,7 +150,8 @@ def test_a_kill_at_publishs_critical_point_leaves_the_published_file(settings, t
     published = sha(settings.warehouse_db)
     make_build(settings, "second")
     code = (
-        "import sys; from ingestion.config import Settings; from ingestion import publish\n"
+        "import sys; from motcua.common.config import Settings\n"
+        "from motcua.warehouse import publish\n"
         f"publish.publish(Settings.from_env(r'{settings.data_dir}'))\n"
     )
     result = subprocess.run(
@@ -182,7 +184,7 @@ def test_a_kill_at_publishs_critical_point_leaves_the_published_file(settings, t
 
 
 def test_fault_spec_parsing(monkeypatch):
-    from ingestion.faults import fault_spec
+    from motcua.ops.faults import fault_spec
 
     monkeypatch.delenv("MOTCUA_FAULT_STAGE", raising=False)
     assert fault_spec("build") == (False, None)
@@ -217,7 +219,7 @@ def test_failure_alert_goes_to_the_configured_webhook_only(tmp_path):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     code = (
-        "from ingestion.alerts import notify_failure\n"
+        "from motcua.ops.alerts import notify_failure\n"
         "class TI: dag_id='motcua_nightly'; task_id='build'; try_number=3; run_id='r1'\n"
         "notify_failure({'ti': TI(), 'run_id': 'r1', 'exception': RuntimeError('dbt failed')})\n"
     )
@@ -247,7 +249,7 @@ def test_failure_alert_goes_to_the_configured_webhook_only(tmp_path):
 
 
 def test_report_stage_never_fails_over_missing_figures(settings):
-    from ingestion.report import run_summary
+    from motcua.reports.summary import run_summary
 
     out = run_summary(settings, dt.date(2009, 1, 1))
     assert out["lines"] == [f"no published warehouse at {settings.warehouse_db}"]

@@ -18,8 +18,8 @@ from expectations import validate_new_files
 from expectations.datadocs import rewrite_html
 from expectations.derive import OVERRIDES_CSV, read_overrides
 from expectations.rules import R02, R05, R09, RULES
-from ingestion.config import REPO_ROOT, Settings
-from ingestion.store import connect
+from motcua.common.config import REPO_ROOT, Settings
+from motcua.common.store import connect
 
 D = date.fromisoformat
 REPORT_1 = D("2009-02-10")  # file 1, unit 443
@@ -491,7 +491,7 @@ def test_no_new_files_returns_without_importing_gx(tmp_path):
     code = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from ingestion.config import Settings\n"
+        "from motcua.common.config import Settings\n"
         "from expectations import validate_new_files\n"
         f"s = validate_new_files(Settings(Path({str(tmp_path / 'data')!r})))\n"
         "assert s.files == 0 and s.rows == 0, s\n"
@@ -512,7 +512,7 @@ def test_holiday_overrides_file():
 
 def test_tet_2009_calendar():
     """Tết Kỷ Sửu: the eve (Sunday 25/01) is made up on Thursday 29/01; Friday 30/01 is worked."""
-    from ingestion.calendar import calendar_rows
+    from motcua.common.calendar import calendar_rows
 
     days = calendar_rows(D("2009-01-17"), D("2009-02-02"), read_overrides([OVERRIDES_CSV]))
     off = [day for day, working, _ in days if not working and day.isoweekday() <= 5]

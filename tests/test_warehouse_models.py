@@ -1,7 +1,7 @@
 """Unit versions, the date dimension, the indicator marts, the semantic layer and the docs site, on
 the hand-made build database of tests/dbt_fixtures.py (as-of date D = 2009-02-04) with:
 
-* the working-day calendar of ingestion.calendar for 2008-2009 (raw.ref_calendar; Tết 2009 is
+* the working-day calendar of motcua.common.calendar for 2008-2009 (raw.ref_calendar; Tết 2009 is
   25-29 January, Thursday 29 making up for the eve on Sunday 25; no swap in 2009, so Friday
   30 January is worked and Saturday 17 January is not);
 * a merger, as in the demo's small profile and the seed unit_successions: commune 18412 (Thạch Hà,
@@ -23,8 +23,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion.calendar import calendar_rows, override_paths, read_overrides
-from ingestion.config import Settings
+from motcua.common.calendar import calendar_rows, override_paths, read_overrides
+from motcua.common.config import Settings
 from tests.dbt_fixtures import AS_OF, DBT_PROJECT_DIR, REPO_ROOT, build_raw_db, run_dbt
 
 D = dt.date.fromisoformat
@@ -338,7 +338,7 @@ def test_metricflow_query(built: Path, tmp_path: Path) -> None:
 
 
 def test_docs_site(built: Path, tmp_path: Path) -> None:
-    from ingestion.docs import generate
+    from motcua.warehouse.docs import generate
 
     settings = Settings(tmp_path / "data")
     settings.warehouse_db.parent.mkdir(parents=True)

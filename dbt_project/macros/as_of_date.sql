@@ -1,7 +1,7 @@
 {#-
     The as-of date D of the build (YYYY-MM-DD), as a SQL date literal: the var `report_date` when
     given (dbt build --vars '{report_date: "2009-06-30"}', unit tests), else the environment
-    variable MOTCUA_REPORT_DATE (the pipeline sets it: ingestion.build.dbt_env). Everything is
+    variable MOTCUA_REPORT_DATE (the pipeline sets it: motcua.warehouse.build.dbt_env). Everything is
     computed as of D and only submissions with report_date <= D are used.
 
     The environment variable is read only when running (`execute`), never while parsing: dbt keeps

@@ -1,4 +1,4 @@
--- One row per calendar date of raw.ref_calendar (ingestion.calendar: weekends, Vietnamese public
+-- One row per calendar date of raw.ref_calendar (motcua.common.calendar: weekends, Vietnamese public
 -- holidays with Tết by the lunar calendar, and the official day swaps of the seed
 -- holiday_overrides). working_day_index counts the working days from the start of the calendar up
 -- to and including the date, so the working days in (a, b] are index(b) - index(a).

@@ -10,8 +10,9 @@ import sys
 import time
 from pathlib import Path
 
-from .config import DAG_ID, DAGS_DIR, Settings
-from .errors import PipelineError
+from motcua.common.config import DAG_ID, DAGS_DIR, Settings
+from motcua.common.errors import PipelineError
+from motcua.pipeline.stages import DUCKDB_POOL, POOL_DESCRIPTION
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +42,6 @@ def _airflow() -> str:
     return str(candidate) if candidate.exists() else "airflow"
 
 
-DUCKDB_POOL = "motcua_duckdb"
-POOL_DESCRIPTION = "one writer per DuckDB file: every motcua task that writes DuckDB"
 _MIGRATED = "migrated+pool v2\n"
 
 

@@ -1,4 +1,4 @@
-"""The dbt docs site: ``python -m ingestion.docs`` (``make docs``) writes
+"""The dbt docs site: ``python -m motcua.warehouse.docs`` (``make docs``) writes
 ``$MOTCUA_DATA_DIR/docs/dbt/index.html``, one self-contained page (``dbt docs generate --static``)
 that opens offline from the file system.
 
@@ -21,10 +21,10 @@ from pathlib import Path
 
 import duckdb
 
-from . import store
-from .build import dbt_command, dbt_env
-from .config import Settings
-from .errors import PipelineError
+from motcua.common import store
+from motcua.common.config import Settings
+from motcua.common.errors import PipelineError
+from motcua.warehouse.build import dbt_command, dbt_env
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ def generate(settings: Settings) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m ingestion.docs",
+        prog="python -m motcua.warehouse.docs",
         description="Write the dbt docs site to $MOTCUA_DATA_DIR/docs/dbt/index.html.",
     )
     parser.add_argument("--data-dir", help="data folder (default $MOTCUA_DATA_DIR or ./data)")

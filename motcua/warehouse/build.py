@@ -9,8 +9,8 @@
    ``dbt build --full-refresh``. See docs/warehouse-incremental.md.
 2. :func:`run_dbt` runs ``dbt build`` (models and their tests) into the build file, in a
    separate process so that no DuckDB handle of dbt outlives the build.
-3. :mod:`ingestion.publish` then publishes the tested build file (atomic rename). The published
-   file itself is never opened for writing: it is copied.
+3. :mod:`motcua.warehouse.publish` then publishes the tested build file (atomic rename). The
+   published file itself is never opened for writing: it is copied.
 """
 
 from __future__ import annotations
@@ -29,10 +29,10 @@ from pathlib import Path
 
 import duckdb
 
-from . import store
-from .config import DBT_PROJECT_DIR, Settings
-from .errors import PipelineError
-from .store import sql_literal
+from motcua.common import store
+from motcua.common.config import DBT_PROJECT_DIR, Settings
+from motcua.common.errors import PipelineError
+from motcua.common.store import sql_literal
 
 log = logging.getLogger(__name__)
 

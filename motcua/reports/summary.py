@@ -6,8 +6,8 @@ import datetime as dt
 
 import duckdb
 
-from .config import Settings
-from .errors import PipelineError
+from motcua.common.config import Settings
+from motcua.common.errors import PipelineError
 
 LEVEL_LABELS = {
     "commune": "commune-level units (cấp xã)",
@@ -124,7 +124,7 @@ def run_summary(
     Never raises over a missing figure (the warehouse is already published by then): the lines
     say what is missing instead.
     """
-    from .publish import published_info
+    from motcua.warehouse.publish import published_info
 
     path = settings.warehouse_db
     lines: list[str] = []

@@ -29,10 +29,10 @@ from pathlib import Path
 
 import duckdb
 
-from .config import Settings
-from .errors import PipelineError
-from .faults import fault_point
-from .store import sql_literal
+from motcua.common.config import Settings
+from motcua.common.errors import PipelineError
+from motcua.common.store import sql_literal
+from motcua.ops.faults import fault_point
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def check_build(
     file is renamed (a view naming the build file's catalog, e.g. ``motcua_build.x.y`` for a
     build file ``motcua_build.duckdb``: DuckDB names a file's catalog after the file, so after the
     rename that catalog no longer exists). The build file has the published file's name
-    (:attr:`ingestion.config.Settings.build_db`), so dbt's views keep working."""
+    (:attr:`motcua.common.config.Settings.build_db`), so dbt's views keep working."""
     con = duckdb.connect(str(path), read_only=True)
     try:
         present = {

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import DBT_PROJECT_DIR
+from motcua.common.config import DBT_PROJECT_DIR
 
 OVERRIDES_SEED = DBT_PROJECT_DIR / "seeds" / "holiday_overrides.csv"
 # The span the ingestion database's calendar covers (ref_calendar); dates outside are not

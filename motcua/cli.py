@@ -7,8 +7,8 @@ import datetime as dt
 import logging
 import sys
 
-from .config import Settings
-from .errors import PipelineError
+from motcua.common.config import Settings
+from motcua.common.errors import PipelineError
 
 DEMO_REPORT_DATE = dt.date(2009, 6, 30)
 
@@ -31,7 +31,7 @@ def _dates(args: argparse.Namespace) -> list[dt.date]:
 def cmd_run(args: argparse.Namespace) -> int:
     settings = Settings.from_env(args.data_dir)
     if args.no_airflow:
-        from .pipeline import run_night
+        from motcua.pipeline.stages import run_night
 
         for day in _dates(args):
             print(f"[motcua] running {day} without Airflow ...", flush=True)
@@ -41,7 +41,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                     print("  " + line, flush=True)
             print(f"[motcua] run for {day} succeeded", flush=True)
         return 0
-    from .airflow_local import run_dag
+    from motcua.pipeline.airflow_local import run_dag
 
     for day in _dates(args):
         code = run_dag(settings, day, quiet=args.quiet)
@@ -51,7 +51,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from . import publish
+    from motcua.warehouse import publish
 
     settings = Settings.from_env(args.data_dir)
     if args.rollback:
@@ -77,9 +77,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .airflow_local import run_dag
-    from .demo import generate_province
-    from .report import print_province_report
+    from motcua.demo import generate_province
+    from motcua.pipeline.airflow_local import run_dag
+    from motcua.reports.summary import print_province_report
 
     settings = Settings.from_env(args.data_dir)
     marker = settings.data_dir / ".motcua-demo"
@@ -112,7 +112,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .report import print_province_report
+    from motcua.reports.summary import print_province_report
 
     settings = Settings.from_env(args.data_dir)
     print_province_report(settings, args.date)

@@ -1,8 +1,8 @@
 """Demo data for motcua: Hà Tĩnh's one-stop-shop ledgers, July 2008 – June 2009.
 
 ``generate_province(data_dir, seed=2009, profile="hatinh")`` writes ``reference/`` and
-``landing/`` as the submission contract describes; see :mod:`ingestion.demo.generator`.
-Run ``python -m ingestion.demo.generator --data-dir data`` from the command line.
+``landing/`` as the submission contract describes; see :mod:`motcua.demo.generator`.
+Run ``python -m motcua.demo.generator --data-dir data`` from the command line.
 """
 
 from .generator import GenerationReport, PlantedGap, generate_province, write_night

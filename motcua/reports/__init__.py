@@ -1,0 +1,1 @@
+"""What people read from the published warehouse: the night's summary (:mod:`.summary`)."""
