@@ -8,7 +8,6 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     MOTCUA_DATA_DIR=/data \
     AIRFLOW__CORE__DAGS_FOLDER=/opt/motcua/dags \
     AIRFLOW__CORE__LOAD_EXAMPLES=False \
-    AIRFLOW__COSMOS__ENABLE_TELEMETRY=False \
     DBT_SEND_ANONYMOUS_USAGE_STATS=false
 
 RUN apt-get update \
@@ -22,6 +21,7 @@ WORKDIR /opt/motcua
 COPY requirements.lock pyproject.toml README.md ./
 RUN pip install --no-cache-dir "uv==0.13.9" \
     && uv pip sync --system --no-cache requirements.lock
+COPY motcua ./motcua
 COPY ingestion ./ingestion
 COPY expectations ./expectations
 COPY dbt_project ./dbt_project

@@ -51,6 +51,19 @@ APPEND_TABLES = ("submission_rows",)
 REFERENCE_TABLES = ("ref_units", "ref_procedures", "ref_calendar")
 BUILD_LOG = "build_runs"  # raw.build_runs: one row per build that went into this file
 CHANGES = "build_changes"  # raw.build_changes: dossiers to re-derive on an incremental build
+# The build's own tables in schema raw, beside the ingestion tables (dbt reads them through the
+# source `build`): defined here once, for prepare_build and for the tests' hand-made build files.
+BUILD_TABLES = {
+    BUILD_LOG: "built_at timestamp, report_date date, full_refresh boolean, "
+    "max_file_id bigint, fingerprints varchar",
+    CHANGES: "unit_code varchar, dossier_code varchar",
+}
+
+
+def create_build_tables(con: duckdb.DuckDBPyConnection, schema: str = "raw") -> None:
+    """The build's own tables (:data:`BUILD_TABLES`), empty, in ``schema`` when missing."""
+    for table, columns in BUILD_TABLES.items():
+        con.execute(f"create table if not exists {schema}.{table} ({columns})")
 
 
 @dataclass(frozen=True)
@@ -134,11 +147,7 @@ def _log_run(
     full: bool,
     fingerprints: dict[str, str],
 ) -> None:
-    con.execute(
-        f"""create table if not exists raw.{BUILD_LOG} (
-            built_at timestamp, report_date date, full_refresh boolean,
-            max_file_id bigint, fingerprints varchar)"""
-    )
+    create_build_tables(con)
     # No bound parameters in the build (store.sql_literal says why).
     text = sql_literal(json.dumps(fingerprints, sort_keys=True))
     con.execute(
@@ -232,7 +241,6 @@ def prepare_build(settings: Settings, report_date: dt.date | None = None) -> Bui
             con.execute(f"create table raw.{table} as select * from ingest.main.{table}")
         fingerprints = _fingerprints(con, "ingest.main")
         con.execute("detach ingest")
-        con.execute(f"create table raw.{CHANGES} (unit_code varchar, dossier_code varchar)")
         _log_run(con, report_date, True, fingerprints)
         con.execute("checkpoint")
     finally:

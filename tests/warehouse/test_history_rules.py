@@ -30,8 +30,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from motcua.common.store import DDL
-from tests.dbt_fixtures import run_dbt
+from tests.support.dbt import create_raw_schema, run_dbt
 
 AS_OF = "2009-02-20"
 D = dt.date.fromisoformat
@@ -118,11 +117,7 @@ def district_rows(day: dt.date) -> int:
 def build_history_db(path: Path) -> None:
     con = duckdb.connect(str(path))
     try:
-        con.execute("create schema raw")
-        con.execute("set schema 'raw'")
-        con.execute(DDL)
-        # the table motcua.warehouse.build.prepare_build adds (a full build: no dossier to re-derive)
-        con.execute("create table build_changes (unit_code varchar, dossier_code varchar)")
+        create_raw_schema(con)
         con.executemany(
             "insert into ref_units values (?, ?, ?, ?, ?, ?, ?)",
             [

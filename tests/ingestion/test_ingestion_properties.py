@@ -17,8 +17,7 @@ from hypothesis import strategies as st
 from ingestion.load import ingest
 from ingestion.readers import CsvSource, TableSource, Unreadable, read_file
 from motcua.common.config import Settings
-
-from .builders import make_reference, to_cp1258
+from tests.support.builders import make_reference, to_cp1258
 
 HEADER = ["dossier_code", "procedure_code", "sector", "channel", "received_at", "status", "notes"]
 EXTENSIONS = ("csv", "xlsx", "json", "jsonl")

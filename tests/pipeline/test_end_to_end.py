@@ -1,5 +1,5 @@
 """End to end: the real DAG, run by Airflow (`motcua run` → `airflow dags test`), on a generated
-province, compared with an independent calculation (tests/oracle.py).
+province, compared with an independent calculation (tests/support/oracle.py).
 
 Night 1 takes in the whole generated history; night 2 brings new files, a late file and a
 corrected re-send; re-running night 2 changes nothing; a broken run leaves the warehouse as it was.
@@ -8,7 +8,6 @@ corrected re-send; re-running night 2 changes nothing; a broken run leaves the w
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import subprocess
 import sys
@@ -18,8 +17,8 @@ import duckdb
 import pytest
 
 from motcua.demo import generate_province, write_night
-
-from .oracle import Oracle, month_end
+from tests.support.oracle import Oracle, month_end
+from tests.support.published import fetch, fingerprint, sha
 
 MOTCUA = str(Path(sys.executable).with_name("motcua"))
 pytestmark = pytest.mark.e2e
@@ -35,36 +34,6 @@ def run_night(data_dir: Path, day: dt.date) -> subprocess.CompletedProcess:
         check=False,
         timeout=900,
     )
-
-
-def fetch(path: Path, sql: str, params=None) -> list[tuple]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
-
-
-def fingerprint(path: Path) -> dict[str, tuple]:
-    """Row count and an order-independent hash of every marts table."""
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        tables = [
-            r[0]
-            for r in con.execute(
-                "select table_name from information_schema.tables where table_schema = 'marts'"
-            ).fetchall()
-        ]
-        return {
-            t: con.execute(f"select count(*), sum(hash(t)) from marts.{t} as t").fetchone()
-            for t in sorted(tables)
-        }
-    finally:
-        con.close()
-
-
-def sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @pytest.fixture(scope="module")

@@ -29,8 +29,7 @@ from motcua.common.config import Settings
 from motcua.demo import write_night
 from motcua.pipeline.steps import step_build, step_publish
 from motcua.warehouse import build
-
-from .builders import make_reference
+from tests.support.builders import make_reference
 
 N1, N2, N3 = (dt.date(2009, 3, 2) + dt.timedelta(days=i) for i in range(3))
 N4 = dt.date(2009, 4, 1)  # a new month, quarter and trailing twelve months

@@ -1,5 +1,5 @@
 """Unit versions, the date dimension, the indicator marts, the semantic layer and the docs site, on
-the hand-made build database of tests/dbt_fixtures.py (as-of date D = 2009-02-04) with:
+the hand-made build database of tests/support/scenario.py (as-of date D = 2009-02-04) with:
 
 * the working-day calendar of motcua.common.calendar for 2008-2009 (raw.ref_calendar; Tết 2009 is
   25-29 January, Thursday 29 making up for the eve on Sunday 25; no swap in 2009, so Friday
@@ -9,7 +9,7 @@ the hand-made build database of tests/dbt_fixtures.py (as-of date D = 2009-02-04
   (one-stop shop from that day); each sent one header-only file (2009-01-29, 2009-02-03);
 * a commune 42001 of the post-2025 registry, whose parent is the province (no district level).
 
-Every expected value below is worked out by hand from tests/dbt_fixtures.py.
+Every expected value below is worked out by hand from tests/support/scenario.py.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ import duckdb
 import pytest
 
 from motcua.common.calendar import calendar_rows, override_paths, read_overrides
-from motcua.common.config import Settings
-from tests.dbt_fixtures import AS_OF, DBT_PROJECT_DIR, REPO_ROOT, build_raw_db, run_dbt
+from motcua.common.config import DBT_PROJECT_DIR, REPO_ROOT, Settings
+from tests.support.dbt import run_dbt
+from tests.support.scenario import AS_OF, build_raw_db
 
 D = dt.date.fromisoformat
 MF_BIN = REPO_ROOT / ".venv" / "bin" / "mf"

@@ -26,8 +26,7 @@ import pytest
 from motcua.common.config import Settings
 from motcua.demo import generate_province
 from motcua.pipeline.airflow_local import DUCKDB_POOL, airflow_env, ensure_metadata_db
-
-from .test_end_to_end import fetch
+from tests.support.published import fetch
 
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 pytestmark = pytest.mark.e2e

@@ -1,4 +1,4 @@
-"""The dbt models on a tiny hand-made build database (tests/dbt_fixtures.py).
+"""The dbt models on a tiny hand-made build database (tests/support/scenario.py).
 
 Every expected value below was worked out by hand from the scenario, as of D = 2009-02-04:
 
@@ -35,7 +35,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.dbt_fixtures import AS_OF, build_raw_db, run_dbt
+from tests.support.dbt import run_dbt
+from tests.support.scenario import AS_OF, build_raw_db
 
 D = dt.date.fromisoformat
 

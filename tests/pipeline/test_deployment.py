@@ -63,6 +63,20 @@ def test_image_installs_the_same_lock_as_make():
     assert len(uv_pins) == 1
 
 
+def test_image_copies_every_package_the_project_installs():
+    """The image holds each package of pyproject.toml's package list, the dbt project and the
+    DAGs (a package left out installs nothing and fails only at run time)."""
+    import tomllib
+
+    dockerfile = (REPO_ROOT / "Dockerfile").read_text()
+    pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
+    patterns = pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
+    packages = sorted(p.rstrip("*") for p in patterns)
+    assert packages == ["expectations", "ingestion", "motcua"]
+    copied = set(re.findall(r"^COPY (\S+) \./\1$", dockerfile, flags=re.M))
+    assert set(packages) | {"dbt_project", "dags"} <= copied
+
+
 def test_compose_runs_airflow_3_as_a_real_deployment():
     compose = yaml.safe_load(COMPOSE.read_text())
     services = compose["services"]

@@ -5,8 +5,8 @@ Replays are order-free: a night replayed after a later one gives the same marts 
 
 Each stage runs in its own process (``python -m motcua.pipeline <stage>``: the very function the
 DAG's task calls), as under Airflow; ``MOTCUA_FAULT_STAGE`` makes it kill itself and its dbt child
-with SIGKILL inside the stage (ingestion/faults.py). Whole nights go through
-``motcua run --no-airflow``. The DAG under a real executor: tests/test_executor.py.
+with SIGKILL inside the stage (motcua/ops/faults.py). Whole nights go through
+``motcua run --no-airflow``. The DAG under a real executor: tests/pipeline/test_executor.py.
 """
 
 from __future__ import annotations
@@ -23,8 +23,7 @@ import duckdb
 import pytest
 
 from motcua.demo import generate_province
-
-from .test_end_to_end import fetch, fingerprint, sha
+from tests.support.published import fetch, fingerprint, sha
 
 MOTCUA = str(Path(sys.executable).with_name("motcua"))
 pytestmark = pytest.mark.e2e

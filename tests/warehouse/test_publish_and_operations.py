@@ -52,11 +52,6 @@ def label(path: Path) -> str:
         con.close()
 
 
-@pytest.fixture
-def settings(tmp_path) -> Settings:
-    return Settings.from_env(tmp_path / "data")
-
-
 def test_publish_keeps_the_old_file_as_a_hard_link_and_prunes(settings, monkeypatch):
     monkeypatch.setattr(publish, "KEEP_VERSIONS", 3)
     target = settings.warehouse_db

@@ -23,8 +23,7 @@ import pytest
 
 from ingestion.load import ingest
 from motcua.common.config import REPO_ROOT, Settings
-
-from .builders import csv_text, make_reference, write_json
+from tests.support.builders import csv_text, make_reference, write_json
 
 HEADER = ["dossier_code", "procedure_code", "sector", "channel", "received_at", "due_at", "status"]
 KEY = "crash-test-key"

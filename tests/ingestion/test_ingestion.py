@@ -11,9 +11,13 @@ import duckdb
 import pytest
 
 from ingestion.load import ingest
-from motcua.common.config import Settings
-
-from .builders import csv_text, landing, make_reference, to_cp1258, write_json, write_xlsx
+from tests.support.builders import (
+    csv_text,
+    landing,
+    to_cp1258,
+    write_json,
+    write_xlsx,
+)
 
 EN_HEADER = [
     "dossier_code",
@@ -75,13 +79,6 @@ def row(
         returned,
         status,
     ]
-
-
-@pytest.fixture
-def settings(tmp_path, monkeypatch):
-    monkeypatch.setenv("MOTCUA_PSEUDONYM_KEY", "test-key")
-    make_reference(tmp_path)
-    return Settings(tmp_path)
 
 
 @pytest.fixture(params=["duckdb", "python"])
@@ -353,8 +350,7 @@ def test_link_leaving_landing_is_quarantined_unread(settings, tmp_path_factory):
 def test_file_manifest_mart_tells_what_happened_to_each_file(settings, tmp_path):
     """marts.ops_file_manifest: "did unit X send its file on date D, and what happened to it"."""
     from motcua.warehouse.build import prepare_build
-
-    from .dbt_fixtures import run_dbt
+    from tests.support.dbt import run_dbt
 
     def arrive(path, when):
         stamp = int(dt.datetime.fromisoformat(when).timestamp()) * 10**9

@@ -1,4 +1,4 @@
-"""A tiny hand-made build database for the dbt models, and a helper to run dbt on it.
+"""A tiny hand-made build database for the dbt models (tests/warehouse/test_dbt_models.py).
 
 The scenario (as-of date D = 2009-02-04; first file 2009-01-29):
 
@@ -14,17 +14,11 @@ rows    dossiers A1..A13 (44501), B1..B5 (445), C1 (S01); see ROWS.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
 from pathlib import Path
 
 import duckdb
 
-from motcua.common.store import DDL
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
-DBT_BIN = REPO_ROOT / ".venv" / "bin" / "dbt"
+from tests.support.dbt import create_raw_schema
 
 AS_OF = "2009-02-04"
 
@@ -132,15 +126,7 @@ def build_raw_db(path: Path) -> None:
     """Create the build database with schema `raw` holding the ingestion tables of the scenario."""
     con = duckdb.connect(str(path))
     try:
-        con.execute("create schema raw")
-        con.execute("set schema 'raw'")
-        con.execute(DDL)
-        # the bookkeeping tables motcua.warehouse.build.prepare_build writes (a full build: no changes)
-        con.execute("create table build_changes (unit_code varchar, dossier_code varchar)")
-        con.execute(
-            """create table build_runs (built_at timestamp, report_date date,
-               full_refresh boolean, max_file_id bigint, fingerprints varchar)"""
-        )
+        create_raw_schema(con)
         con.executemany(
             "insert into ref_units values (?, ?, ?, ?, ?, ?, ?)",
             [(c, n, lv, p, d(o), d(f), d(t)) for c, n, lv, p, o, f, t in UNITS],
@@ -219,36 +205,3 @@ def build_raw_db(path: Path) -> None:
         )
     finally:
         con.close()
-
-
-def run_dbt(
-    db_path: Path, work_dir: Path, *args: str, report_date: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run the real dbt CLI of the project's virtualenv on the build database `db_path`, with the
-    as-of date `report_date` in MOTCUA_REPORT_DATE if given (as the pipeline passes it)."""
-    env = {
-        **os.environ,
-        "MOTCUA_BUILD_DB": str(db_path),
-        "DBT_TARGET_PATH": str(work_dir / "target"),
-        "DBT_LOG_PATH": str(work_dir / "logs"),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "DBT_PARTIAL_PARSE": "false",
-    }
-    env.pop("MOTCUA_REPORT_DATE", None)
-    if report_date is not None:
-        env["MOTCUA_REPORT_DATE"] = report_date
-    return subprocess.run(
-        [
-            str(DBT_BIN),
-            *args,
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
