@@ -92,6 +92,17 @@ class IngestSummary:
         return dict(self.__dict__)
 
 
+@dataclass
+class _Examined:
+    """A chunk's files examined: their manifest records, and the sources of those to load."""
+
+    records: list[dict]
+    csvs: dict[int, CsvSource]  # big CSVs, for DuckDB's read_csv, by file id
+    # Rows decoded in Python, with the file id of each of their items (None: not to be loaded).
+    decoded: list[tuple[DecodedColumns, list[int | None]]]
+    touched: list[tuple[int, str]]  # (mtime_ns, landing_path): same content, new mtime
+
+
 def decoded_table(columns: DecodedColumns) -> pa.Table:
     """The Arrow table ``(_item, c<p>...)`` of decoded rows (see :class:`DecodedColumns`),
     wrapping their buffers."""
@@ -235,6 +246,34 @@ class Ingestor:
     # -- one chunk -------------------------------------------------------------------------
 
     def _process_chunk(self, chunk: list[Candidate], batches: list[FetchedBatch]) -> None:
+        """Take in one chunk of fetched files: examine each, stage the rows to load, commit the
+        chunk's one transaction, then write the quarantine copies and count the outcome."""
+        if not chunk:
+            return
+        file_ids = [
+            file_id
+            for (file_id,) in self.con.execute(
+                "select nextval('file_id_seq') from range(?)", [len(chunk)]
+            ).fetchall()
+        ]
+        examined = self._examine_chunk(chunk, batches, file_ids)
+        records = examined.records
+        staged = self._stage(records, examined.csvs, examined.decoded)
+        self._settle_replacements(records)
+        self._commit(records, staged, examined.touched, file_ids[0])
+        # After the commit: a crash before these copies is repaired by the next run's
+        # quarantine.repair (the manifest is the truth; quarantine/ is its readable mirror).
+        for record in records:
+            if record["status"] == "quarantined":
+                quarantine.write_copy(self.settings.quarantine_dir, self.settings.data_dir, record)
+        self._tally(records)
+
+    def _examine_chunk(
+        self, chunk: list[Candidate], batches: list[FetchedBatch], file_ids: list[int]
+    ) -> _Examined:
+        """Examine each file of a chunk (see :meth:`_examine`) under its new file id, and
+        gather the sources of the files to load: big CSVs by file id, and rows decoded (by the
+        fetch workers, or here) with the file id of each of their items."""
         records: list[dict] = []
         csvs: dict[int, CsvSource] = {}
         # For each batch, the file id of each of its files whose decoded rows are to be loaded.
@@ -242,17 +281,12 @@ class Ingestor:
         read_here: list[TableSource] = []  # decoded by _examine, and their file ids
         read_here_ids: list[int | None] = []
         touched: list[tuple[int, str]] = []
-        if not chunk:
-            return
-        next_id = self.con.execute(
-            "select nextval('file_id_seq') from range(?)", [len(chunk)]
-        ).fetchall()
         located = [
             (ids, item, got)
             for batch, ids in zip(batches, item_ids, strict=True)
             for item, got in enumerate(batch.files)
         ]
-        for cand, (file_id,), (ids, item, got) in zip(chunk, next_id, located, strict=True):
+        for cand, file_id, (ids, item, got) in zip(chunk, file_ids, located, strict=True):
             record, rows = self._examine(cand, file_id, got, touched)
             if record is None:
                 continue
@@ -272,8 +306,18 @@ class Ingestor:
             for columns in batch.decoded
         ]
         decoded += [(columns, read_here_ids) for columns in decoded_columns(read_here)]
-        staged = self._stage(records, csvs, decoded)
-        self._settle_replacements(records)
+        return _Examined(records, csvs, decoded, touched)
+
+    def _commit(
+        self,
+        records: list[dict],
+        staged: list[tuple[str, dict]],
+        touched: list[tuple[int, str]],
+        first_id: int,
+    ) -> None:
+        """The chunk's one transaction: its rows, their counts, the files they replace, its
+        manifest rows, the new mtimes of touched files and the findings of quarantined files,
+        all committed or none. The staged temp tables are dropped either way."""
         findings = [
             quarantine.finding(r["reason_code"], r, r["reason"])
             for r in records
@@ -293,41 +337,9 @@ class Ingestor:
         )
         con.execute("begin")
         try:
-            lookup = self._lookup_sql(staged)
-            if lookup:
-                con.execute(lookup)
-            for table, mapping in staged:
-                con.execute(self._insert_sql(table, mapping, lookup is not None))
-            counts = dict(
-                con.execute(
-                    "select file_id, count(*) from submission_rows where load_id = ? "
-                    "and file_id >= ? group by file_id",
-                    [self.load_id, next_id[0][0]],
-                ).fetchall()
-            )
-            for record in records:
-                record["rows_read"] = counts.get(record["file_id"], 0)
-            loaded_keys = [
-                (r["unit_code"], r["report_date"]) for r in records if r["status"] == "loaded"
-            ]
-            if loaded_keys:
-                con.register(
-                    "_loaded_keys",
-                    pa.table(
-                        {
-                            "unit_code": [k[0] for k in loaded_keys],
-                            "report_date": [k[1] for k in loaded_keys],
-                        }
-                    ),
-                )
-                replaced = con.execute(
-                    "update files set status = 'replaced' where status = 'loaded' and "
-                    "(unit_code, report_date) in "
-                    "(select (unit_code, report_date) from _loaded_keys) "
-                    "returning file_id"
-                ).fetchall()
-                con.unregister("_loaded_keys")
-                self.summary.replaced += len(replaced)
+            self._insert_rows(staged)
+            self._count_rows(records, first_id)
+            self._replace_earlier(records)
             self._insert_manifest(records)
             if touched:
                 con.executemany(
@@ -346,11 +358,58 @@ class Ingestor:
                 con.execute(f"drop table if exists {table}")
             con.execute("drop table if exists _lookup")
             con.unregister("_chunk_files")
-        # After the commit: a crash before these copies is repaired by the next run's
-        # quarantine.repair (the manifest is the truth; quarantine/ is its readable mirror).
+
+    def _insert_rows(self, staged: list[tuple[str, dict]]) -> None:
+        """Insert the staged rows into ``submission_rows``, dates, status and channel parsed
+        through the chunk's lookup table."""
+        con = self.con
+        lookup = self._lookup_sql(staged)
+        if lookup:
+            con.execute(lookup)
+        for table, mapping in staged:
+            con.execute(self._insert_sql(table, mapping, lookup is not None))
+
+    def _count_rows(self, records: list[dict], first_id: int) -> None:
+        """Set each record's ``rows_read`` to the rows this run inserted for it."""
+        counts = dict(
+            self.con.execute(
+                "select file_id, count(*) from submission_rows where load_id = ? "
+                "and file_id >= ? group by file_id",
+                [self.load_id, first_id],
+            ).fetchall()
+        )
         for record in records:
-            if record["status"] == "quarantined":
-                quarantine.write_copy(self.settings.quarantine_dir, self.settings.data_dir, record)
+            record["rows_read"] = counts.get(record["file_id"], 0)
+
+    def _replace_earlier(self, records: list[dict]) -> None:
+        """Mark ``replaced`` the files of earlier chunks and runs still loaded for a unit and
+        date that this chunk loads a file for."""
+        con = self.con
+        loaded_keys = [
+            (r["unit_code"], r["report_date"]) for r in records if r["status"] == "loaded"
+        ]
+        if loaded_keys:
+            con.register(
+                "_loaded_keys",
+                pa.table(
+                    {
+                        "unit_code": [k[0] for k in loaded_keys],
+                        "report_date": [k[1] for k in loaded_keys],
+                    }
+                ),
+            )
+            replaced = con.execute(
+                "update files set status = 'replaced' where status = 'loaded' and "
+                "(unit_code, report_date) in "
+                "(select (unit_code, report_date) from _loaded_keys) "
+                "returning file_id"
+            ).fetchall()
+            con.unregister("_loaded_keys")
+            self.summary.replaced += len(replaced)
+
+    def _tally(self, records: list[dict]) -> None:
+        """Count a committed chunk's files in the summary, and remember the content now loaded
+        for each unit and date."""
         for record in records:
             self.summary.files_new += 1
             status = record["status"]
