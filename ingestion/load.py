@@ -11,8 +11,8 @@ The landing folder itself is never modified: it is the units' drop zone.
 
 This module holds the run (:func:`ingest`, :class:`Ingestor`) and each chunk's transaction:
 staging the decoded rows in temp tables, the insert SQL, the manifest rows and replacements.
-The landing scan and the chunks are :mod:`ingestion.scan`'s, the fetch workers
-:mod:`ingestion.workers`', the quarantine folder and findings :mod:`ingestion.quarantine`'s.
+The landing scan and its chunks live in :mod:`ingestion.scan`, the fetch workers in
+:mod:`ingestion.workers`, the quarantine folder and its findings in :mod:`ingestion.quarantine`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import os
 import shutil
 import uuid
 from collections import defaultdict
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 
 import duckdb
@@ -218,7 +218,7 @@ class Ingestor:
 
     # -- fetching --------------------------------------------------------------------------
 
-    def _fetch_chunk(self, executor: Executor, chunk: list[Candidate]) -> list:
+    def _fetch_chunk(self, executor: Executor, chunk: list[Candidate]) -> list[Future]:
         """Hand a chunk's files to the fetch workers (see :func:`workers.fetch_chunk`)."""
         data_dir, work_dir = os.fspath(self.settings.data_dir), os.fspath(self.work_dir)
         return fetch_chunk(executor, chunk, self._fetch_task, data_dir, work_dir)
