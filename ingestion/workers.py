@@ -98,9 +98,11 @@ class FetchProcesses(Executor):
                 pickle.dump((function, args, kwargs), process.stdin, pickle.HIGHEST_PROTOCOL)
                 process.stdin.flush()
                 ok, value = pickle.load(process.stdout)
-            except (OSError, EOFError, pickle.UnpicklingError) as exc:
-                # The worker died (killed, out of memory) or garbled its answer: fail this call
-                # and every queued one, so that the loader stops at once instead of waiting.
+            except Exception as exc:
+                # The worker died (killed, out of memory: OSError, EOFError) or garbled its
+                # answer (whatever pickle raises on the bytes, or an unpickled value that is not
+                # an (ok, value) pair): fail this call and every queued one, so that the loader
+                # stops at once instead of waiting for a future nobody settles.
                 process.kill()
                 self._failure = (
                     f"fetch worker {process.pid} failed ({exc!r}), exit code {process.wait()}"

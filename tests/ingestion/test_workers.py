@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 import signal
 import time
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
@@ -92,6 +93,25 @@ def test_a_worker_garbling_its_answer_fails_loudly():
         with pytest.raises(RuntimeError, match=r"UnpicklingError.*exit code -9"):
             garbled.result(timeout=60)
         with pytest.raises(RuntimeError, match="UnpicklingError"):
+            pool.submit(len, "abc").result(timeout=60)
+    finally:
+        pool.shutdown()
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [pickle.dumps(42), pickle.dumps((True, 1, 2)), b"g1\n."],
+    ids=["not-a-pair", "a-triple", "memo-opcode"],
+)
+def test_any_answer_that_is_not_an_outcome_fails_the_call_and_never_hangs(answer):
+    """A valid pickle that is not an (ok, value) pair, or bytes pickle rejects with another
+    error than UnpicklingError: the call still fails, and so does the next one."""
+    pool = FetchProcesses(1)
+    try:
+        garbled = pool.submit(os.write, 3, answer)
+        with pytest.raises(RuntimeError, match=r"fetch worker \d+ failed .*exit code -9"):
+            garbled.result(timeout=60)
+        with pytest.raises(RuntimeError, match="fetch worker"):
             pool.submit(len, "abc").result(timeout=60)
     finally:
         pool.shutdown()
