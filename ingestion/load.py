@@ -8,27 +8,23 @@ each chunk's manifest rows, data rows and findings are committed in one transact
 leaves every file either fully taken in or not at all, and the next run finishes the job.
 
 The landing folder itself is never modified: it is the units' drop zone.
+
+This module holds the run (:func:`ingest`, :class:`Ingestor`) and each chunk's transaction:
+staging the decoded rows in temp tables, the insert SQL, the manifest rows and replacements.
+The landing scan and its chunks live in :mod:`ingestion.scan`, the fetch workers in
+:mod:`ingestion.workers`, the quarantine folder and its findings in :mod:`ingestion.quarantine`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import os
-import pickle
-import queue
-import re
 import shutil
-import subprocess
-import sys
-import threading
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -36,9 +32,8 @@ import pyarrow as pa
 from motcua.common import store
 from motcua.common.config import Settings
 
-from . import parse, pseudonym
+from . import parse, pseudonym, quarantine
 from .readers import (
-    ALLOWED_EXTENSIONS,
     CsvSource,
     DecodedColumns,
     Fetched,
@@ -47,31 +42,16 @@ from .readers import (
     TableSource,
     Unreadable,
     decoded_columns,
-    fetch_batch,
     python_csv_rows,
     read_fetched,
 )
 from .reference import load_calendar, load_reference
+from .scan import Candidate, chunks, scan_landing, to_examine
+from .workers import fetch_chunk, fetch_executor
 
 log = logging.getLogger(__name__)
 
-# A chunk (one transaction) holds up to this many files, or bytes: DuckDB's cost a chunk (a
-# commit, parsing the distinct dates and labels, one insert a layout) is shared by many small
-# files, and memory stays bounded by the chunk, not by the night.
-CHUNK_FILES = 20000
-CHUNK_BYTES = 256 * 1024 * 1024
-FIRST_CHUNK_FILES = 1000
 _QUOTED_NEWLINES = "does not support null_padding in conjunction with quoted new lines"
-FETCH_THREADS = 4
-FETCH_PROCESSES = os.cpu_count() or 1
-# From this many files to examine, fetching runs in worker processes (see Ingestor._executor).
-FETCH_PROCESS_MIN_FILES = 500
-# A fetch task: up to this many files (one task a small file would cost more in hand-offs) and
-# about this many bytes.
-FETCH_BATCH_FILES = 200
-FETCH_BATCH_BYTES = 1024 * 1024
-_DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_UNIT_CODE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]*$")
 
 # Columns whose text is parsed (dates, status and channel codes) through the chunk's lookup table.
 _PARSED = {
@@ -96,20 +76,6 @@ def _cell_expr(expr: str) -> str:
 
 
 @dataclass
-class Candidate:
-    """A landing file that has not been taken in yet."""
-
-    landing_path: str  # relative to landing/, POSIX
-    abs_path: str
-    size: int
-    mtime_ns: int
-    unit_code: str | None = None
-    report_date: dt.date | None = None
-    ext: str = ""
-    path_error: tuple[str, str, str] | None = None  # (rule_id, code, message)
-
-
-@dataclass
 class IngestSummary:
     load_id: str
     files_seen: int = 0
@@ -126,101 +92,15 @@ class IngestSummary:
         return dict(self.__dict__)
 
 
-def classify_path(landing_path: str) -> tuple[str | None, dt.date | None, str, tuple | None]:
-    """Read unit, report date and extension from ``<YYYY-MM-DD>/<unit_code>.<ext>``."""
-    parts = landing_path.split("/")
-    name = parts[-1]
-    ext = name.rsplit(".", 1)[1].lower() if "." in name else ""
-    stem = name.rsplit(".", 1)[0] if "." in name else name
-    unit = stem if _UNIT_CODE.match(stem) else None
-    report_date = None
-    if len(parts) >= 2 and _DATE_DIR.match(parts[-2]):
-        try:
-            report_date = dt.date.fromisoformat(parts[-2])
-        except ValueError:
-            report_date = None
-    if len(parts) != 2:
-        return (
-            unit,
-            report_date,
-            ext,
-            (
-                "R02_unreadable_file",
-                "bad_path",
-                f"'{landing_path}' is not <YYYY-MM-DD>/<unit_code>.<ext> directly under landing/",
-            ),
-        )
-    if report_date is None:
-        return (
-            unit,
-            None,
-            ext,
-            (
-                "R02_unreadable_file",
-                "bad_date_folder",
-                f"folder '{parts[0]}' is not a valid report date YYYY-MM-DD",
-            ),
-        )
-    if ext not in ALLOWED_EXTENSIONS:
-        return (
-            unit,
-            report_date,
-            ext,
-            (
-                "R02_unreadable_file",
-                "extension_not_allowed",
-                f"extension '.{ext}' is not one of {', '.join(ALLOWED_EXTENSIONS)}",
-            ),
-        )
-    if unit is None:
-        return (
-            None,
-            report_date,
-            ext,
-            (
-                "R02_unreadable_file",
-                "bad_name",
-                f"file name '{name}' is not <unit_code>.<ext>",
-            ),
-        )
-    return unit, report_date, ext, None
+@dataclass
+class _Examined:
+    """A chunk's files examined: their manifest records, and the sources of those to load."""
 
-
-def scan_landing(landing_dir: Path) -> list[Candidate]:
-    """Every regular file (or link) below landing/, with its size and modification time."""
-    found: list[Candidate] = []
-    if not landing_dir.exists():
-        return found
-    root = landing_dir.resolve()
-
-    def scan(folder: str, prefix: str) -> None:
-        # os.scandir knows from the directory listing which entries are links and folders:
-        # one lstat per file, however many files a night brings.
-        with os.scandir(folder) as listing:
-            entries = sorted(listing, key=lambda e: e.name)
-        for entry in entries:
-            if entry.is_dir() and not entry.is_symlink():
-                scan(entry.path, f"{prefix}{entry.name}/")
-                continue
-            rel = prefix + entry.name
-            st = entry.stat(follow_symlinks=False)
-            cand = Candidate(rel, entry.path, st.st_size, st.st_mtime_ns)
-            cand.unit_code, cand.report_date, cand.ext, cand.path_error = classify_path(rel)
-            if entry.is_symlink():
-                target = Path(entry.path).resolve()
-                if root not in target.parents:
-                    link = os.readlink(entry.path)
-                    cand.path_error = (
-                        "R02_unreadable_file",
-                        "leaves_landing",
-                        f"'{rel}' is a link to '{link}', outside the landing folder",
-                    )
-                elif not target.is_file():
-                    cand.path_error = ("R02_unreadable_file", "not_a_file", f"'{rel}' is no file")
-            found.append(cand)
-
-    scan(os.fspath(landing_dir), "")
-    return found
+    records: list[dict]
+    csvs: dict[int, CsvSource]  # big CSVs, for DuckDB's read_csv, by file id
+    # Rows decoded in Python, with the file id of each of their items (None: not to be loaded).
+    decoded: list[tuple[DecodedColumns, list[int | None]]]
+    touched: list[tuple[int, str]]  # (mtime_ns, landing_path): same content, new mtime
 
 
 def decoded_table(columns: DecodedColumns) -> pa.Table:
@@ -235,147 +115,6 @@ def decoded_table(columns: DecodedColumns) -> pa.Table:
     ]
     names = ["_item"] + [f"c{p}" for p in sorted(columns.mapping)]
     return pa.Table.from_arrays(arrays, names=names)
-
-
-_Call = tuple[Future, Callable, tuple, dict]  # a call for a fetch worker, and its future
-
-
-class FetchProcesses(Executor):
-    """An executor whose workers are child processes running :func:`readers.fetch_worker`:
-    each call goes pickled through a worker's stdin and its outcome comes back on its stdout,
-    one call at a time, taken from a common queue by a thread a worker.
-
-    Not multiprocessing's pools: their spawned workers import the parent's main module again,
-    which under Airflow is the whole of Airflow (seconds and 120 MB a worker, more than a night
-    of files gains), and they outlive a parent that is killed. These import ingestion.readers
-    only, and end when their stdin closes: the loader is done, or dead. They are fresh
-    interpreters, not forks of the loader, which holds DuckDB's threads and locks.
-    """
-
-    _BOOT = (
-        "import sys; sys.path[:] = sys.argv[1:]; "
-        "from ingestion.readers import fetch_worker; fetch_worker()"
-    )
-
-    def __init__(self, workers: int):
-        self._calls: queue.SimpleQueue[_Call | None] = queue.SimpleQueue()
-        self._failure: str | None = None
-        self._processes = [
-            # The worker sees the modules this process sees: its sys.path comes with it.
-            subprocess.Popen(
-                [sys.executable, "-c", self._BOOT, *sys.path],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-            )
-            for _ in range(workers)
-        ]
-        self._drivers = [
-            threading.Thread(target=self._drive, args=(process,), daemon=True)
-            for process in self._processes
-        ]
-        for driver in self._drivers:
-            driver.start()
-
-    def submit(self, fn: Callable, /, *args, **kwargs) -> Future:
-        future: Future = Future()
-        if self._failure is not None:
-            future.set_exception(RuntimeError(self._failure))
-        else:
-            self._calls.put((future, fn, args, kwargs))
-        return future
-
-    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        if cancel_futures:
-            self._drain(lambda future: future.cancel())
-        for _ in self._drivers:
-            self._calls.put(None)
-        if wait:
-            for driver in self._drivers:
-                driver.join()
-
-    def _drive(self, process: subprocess.Popen) -> None:
-        """Feed one worker the queued calls until told to stop, then close its stdin."""
-        assert process.stdin is not None and process.stdout is not None
-        while (call := self._calls.get()) is not None:
-            future, function, args, kwargs = call
-            if not future.set_running_or_notify_cancel():
-                continue
-            try:
-                pickle.dump((function, args, kwargs), process.stdin, pickle.HIGHEST_PROTOCOL)
-                process.stdin.flush()
-                ok, value = pickle.load(process.stdout)
-            except (OSError, EOFError, pickle.UnpicklingError) as exc:
-                # The worker died (killed, out of memory) or garbled its answer: fail this call
-                # and every queued one, so that the loader stops at once instead of waiting.
-                process.kill()
-                self._failure = (
-                    f"fetch worker {process.pid} failed ({exc!r}), exit code {process.wait()}"
-                )
-                future.set_exception(RuntimeError(self._failure))
-                self._drain(lambda queued: queued.set_exception(RuntimeError(self._failure)))
-                return
-            if ok:
-                future.set_result(value)
-            else:
-                future.set_exception(value)
-        process.stdin.close()
-        process.wait()
-
-    def _drain(self, settle: Callable[[Future], object]) -> None:
-        """Settle every queued call that no worker has taken yet."""
-        while True:
-            try:
-                call = self._calls.get_nowait()
-            except queue.Empty:
-                return
-            if call is None:  # a stop for a driver: it stays queued
-                self._calls.put(None)
-                return
-            future = call[0]
-            if not future.done():
-                settle(future)
-
-
-def _quarantine_name(record: dict) -> str:
-    """``quarantine/<file_id>_<sha256[:12]>``: one folder per quarantined file."""
-    return f"{record['file_id']:08d}_{record['sha256'][:12]}"
-
-
-def _finding(rule_id: str, record: dict, reason: str) -> tuple:
-    vi = {
-        "R02_unreadable_file": "Tệp không đọc được, đã cách ly",
-        "R05_unknown_reference": "Mã đơn vị trong tên tệp không có trong danh mục, tệp đã cách ly",
-    }[rule_id]
-    return (
-        rule_id,
-        "blocking",
-        record["file_id"],
-        None,
-        record["unit_code"],
-        record["report_date"],
-        None,
-        f"{vi}: {record['landing_path']} ({reason})",
-        f"File {record['landing_path']} quarantined: {reason}",
-    )
-
-
-def _chunks(todo: list[Candidate]) -> list[list[Candidate]]:
-    """The files to examine, in chunks of at most CHUNK_FILES files or about CHUNK_BYTES.
-
-    The first chunks are smaller, each twice the one before: nothing else can happen while the
-    first chunk is fetched, and DuckDB gets to work sooner on a small one.
-    """
-    chunks: list[list[Candidate]] = [[]]
-    limit = min(FIRST_CHUNK_FILES, CHUNK_FILES)
-    size = 0
-    for cand in todo:
-        if len(chunks[-1]) >= limit or size >= CHUNK_BYTES:
-            chunks.append([])
-            limit = min(2 * limit, CHUNK_FILES)
-            size = 0
-        chunks[-1].append(cand)
-        size += cand.size
-    return chunks
 
 
 class Ingestor:
@@ -408,16 +147,7 @@ class Ingestor:
         }
         candidates = scan_landing(self.settings.landing_dir)
         self.summary.files_seen = len(candidates)
-        todo = []
-        for cand in candidates:
-            if self.report_date and cand.report_date and cand.report_date > self.report_date:
-                self.summary.waiting += 1
-                continue
-            if known.get(cand.landing_path) == (cand.size, cand.mtime_ns):
-                continue
-            todo.append(cand)
-        # Arrival order: report date, then modification time, then path.
-        todo.sort(key=lambda c: (c.report_date or dt.date.max, c.mtime_ns, c.landing_path))
+        todo, self.summary.waiting = to_examine(candidates, known, self.report_date)
         log.info(
             "ingest %s: %d files in landing, %d to examine, %d wait for a later night",
             self.load_id,
@@ -426,7 +156,7 @@ class Ingestor:
             self.summary.waiting,
         )
         # The fetch workers start now, and get ready while the reference data load.
-        executor = self._executor(len(todo))
+        executor = fetch_executor(len(todo))
         try:
             self._prepare(todo)
             self._take_in(executor, todo)
@@ -449,7 +179,7 @@ class Ingestor:
             con.execute("rollback")
             raise
         self.units = {r[0] for r in con.execute("select unit_code from ref_units").fetchall()}
-        self._repair_quarantine()
+        quarantine.repair(con, self.settings.quarantine_dir, self.settings.data_dir)
         # The content currently loaded for each unit and date: the same bytes again is a duplicate.
         self.current_content = {
             (unit, day): sha
@@ -475,48 +205,23 @@ class Ingestor:
         chunk's files are read while DuckDB loads this one. At most two chunks' decoded sources
         are held at once; file contents are not kept.
         """
-        chunks = _chunks(todo)
-        ahead = self._fetch_chunk(executor, chunks[0])
+        chunked = chunks(todo)
+        ahead = self._fetch_chunk(executor, chunked[0])
         done = 0
-        for index, chunk in enumerate(chunks):
+        for index, chunk in enumerate(chunked):
             fetching = ahead
-            if index + 1 < len(chunks):
-                ahead = self._fetch_chunk(executor, chunks[index + 1])
+            if index + 1 < len(chunked):
+                ahead = self._fetch_chunk(executor, chunked[index + 1])
             self._process_chunk(chunk, [batch.result() for batch in fetching])
             done += len(chunk)
             log.info("ingest %s: %d/%d files examined", self.load_id, done, len(todo))
 
     # -- fetching --------------------------------------------------------------------------
 
-    def _executor(self, files: int) -> Executor:
-        """Where the files are fetched: threads for a handful, worker processes for more.
-
-        The per-file work (decoding, parsing, paths) is Python holding the GIL, so threads
-        barely overlap it; processes do, and start in about a tenth of a second.
-        """
-        if files < FETCH_PROCESS_MIN_FILES or FETCH_PROCESSES < 2:
-            return ThreadPoolExecutor(max_workers=FETCH_THREADS)
-        return FetchProcesses(FETCH_PROCESSES)
-
     def _fetch_chunk(self, executor: Executor, chunk: list[Candidate]) -> list[Future]:
-        """Hand a chunk's files to the fetch workers, in order, in batches of many small files
-        (one hand-off each) or of a single big one (so that big files spread over the workers)."""
-        futures: list[Future] = []
-        batch: list[FetchTask] = []
-        size = 0
-        for cand in chunk:
-            batch.append(self._fetch_task(cand))
-            size += cand.size
-            if len(batch) == FETCH_BATCH_FILES or size >= FETCH_BATCH_BYTES:
-                futures.append(self._submit(executor, batch))
-                batch, size = [], 0
-        if batch:
-            futures.append(self._submit(executor, batch))
-        return futures
-
-    def _submit(self, executor: Executor, batch: list[FetchTask]) -> Future:
+        """Hand a chunk's files to the fetch workers (see :func:`workers.fetch_chunk`)."""
         data_dir, work_dir = os.fspath(self.settings.data_dir), os.fspath(self.work_dir)
-        return executor.submit(fetch_batch, batch, data_dir, work_dir)
+        return fetch_chunk(executor, chunk, self._fetch_task, data_dir, work_dir)
 
     def _fetch_task(self, cand: Candidate) -> FetchTask:
         """What a fetch worker needs to know of a candidate: where to archive it, and whether
@@ -541,6 +246,34 @@ class Ingestor:
     # -- one chunk -------------------------------------------------------------------------
 
     def _process_chunk(self, chunk: list[Candidate], batches: list[FetchedBatch]) -> None:
+        """Take in one chunk of fetched files: examine each, stage the rows to load, commit the
+        chunk's one transaction, then write the quarantine copies and count the outcome."""
+        if not chunk:
+            return
+        file_ids = [
+            file_id
+            for (file_id,) in self.con.execute(
+                "select nextval('file_id_seq') from range(?)", [len(chunk)]
+            ).fetchall()
+        ]
+        examined = self._examine_chunk(chunk, batches, file_ids)
+        records = examined.records
+        staged = self._stage(records, examined.csvs, examined.decoded)
+        self._settle_replacements(records)
+        self._commit(records, staged, examined.touched, file_ids[0])
+        # After the commit: a crash before these copies is repaired by the next run's
+        # quarantine.repair (the manifest is the truth; quarantine/ is its readable mirror).
+        for record in records:
+            if record["status"] == "quarantined":
+                quarantine.write_copy(self.settings.quarantine_dir, self.settings.data_dir, record)
+        self._tally(records)
+
+    def _examine_chunk(
+        self, chunk: list[Candidate], batches: list[FetchedBatch], file_ids: list[int]
+    ) -> _Examined:
+        """Examine each file of a chunk (see :meth:`_examine`) under its new file id, and
+        gather the sources of the files to load: big CSVs by file id, and rows decoded (by the
+        fetch workers, or here) with the file id of each of their items."""
         records: list[dict] = []
         csvs: dict[int, CsvSource] = {}
         # For each batch, the file id of each of its files whose decoded rows are to be loaded.
@@ -548,17 +281,12 @@ class Ingestor:
         read_here: list[TableSource] = []  # decoded by _examine, and their file ids
         read_here_ids: list[int | None] = []
         touched: list[tuple[int, str]] = []
-        if not chunk:
-            return
-        next_id = self.con.execute(
-            "select nextval('file_id_seq') from range(?)", [len(chunk)]
-        ).fetchall()
         located = [
             (ids, item, got)
             for batch, ids in zip(batches, item_ids, strict=True)
             for item, got in enumerate(batch.files)
         ]
-        for cand, (file_id,), (ids, item, got) in zip(chunk, next_id, located, strict=True):
+        for cand, file_id, (ids, item, got) in zip(chunk, file_ids, located, strict=True):
             record, rows = self._examine(cand, file_id, got, touched)
             if record is None:
                 continue
@@ -578,10 +306,20 @@ class Ingestor:
             for columns in batch.decoded
         ]
         decoded += [(columns, read_here_ids) for columns in decoded_columns(read_here)]
-        staged = self._stage(records, csvs, decoded)
-        self._settle_replacements(records)
+        return _Examined(records, csvs, decoded, touched)
+
+    def _commit(
+        self,
+        records: list[dict],
+        staged: list[tuple[str, dict]],
+        touched: list[tuple[int, str]],
+        first_id: int,
+    ) -> None:
+        """The chunk's one transaction: its rows, their counts, the files they replace, its
+        manifest rows, the new mtimes of touched files and the findings of quarantined files,
+        all committed or none. The staged temp tables are dropped either way."""
         findings = [
-            _finding(r["reason_code"], r, r["reason"])
+            quarantine.finding(r["reason_code"], r, r["reason"])
             for r in records
             if r["status"] == "quarantined"
         ]
@@ -599,41 +337,9 @@ class Ingestor:
         )
         con.execute("begin")
         try:
-            lookup = self._lookup_sql(staged)
-            if lookup:
-                con.execute(lookup)
-            for table, mapping in staged:
-                con.execute(self._insert_sql(table, mapping, lookup is not None))
-            counts = dict(
-                con.execute(
-                    "select file_id, count(*) from submission_rows where load_id = ? "
-                    "and file_id >= ? group by file_id",
-                    [self.load_id, next_id[0][0]],
-                ).fetchall()
-            )
-            for record in records:
-                record["rows_read"] = counts.get(record["file_id"], 0)
-            loaded_keys = [
-                (r["unit_code"], r["report_date"]) for r in records if r["status"] == "loaded"
-            ]
-            if loaded_keys:
-                con.register(
-                    "_loaded_keys",
-                    pa.table(
-                        {
-                            "unit_code": [k[0] for k in loaded_keys],
-                            "report_date": [k[1] for k in loaded_keys],
-                        }
-                    ),
-                )
-                replaced = con.execute(
-                    "update files set status = 'replaced' where status = 'loaded' and "
-                    "(unit_code, report_date) in "
-                    "(select (unit_code, report_date) from _loaded_keys) "
-                    "returning file_id"
-                ).fetchall()
-                con.unregister("_loaded_keys")
-                self.summary.replaced += len(replaced)
+            self._insert_rows(staged)
+            self._count_rows(records, first_id)
+            self._replace_earlier(records)
             self._insert_manifest(records)
             if touched:
                 con.executemany(
@@ -652,11 +358,58 @@ class Ingestor:
                 con.execute(f"drop table if exists {table}")
             con.execute("drop table if exists _lookup")
             con.unregister("_chunk_files")
-        # After the commit: a crash before these copies is repaired by the next run's
-        # _repair_quarantine (the manifest is the truth; quarantine/ is its readable mirror).
+
+    def _insert_rows(self, staged: list[tuple[str, dict]]) -> None:
+        """Insert the staged rows into ``submission_rows``, dates, status and channel parsed
+        through the chunk's lookup table."""
+        con = self.con
+        lookup = self._lookup_sql(staged)
+        if lookup:
+            con.execute(lookup)
+        for table, mapping in staged:
+            con.execute(self._insert_sql(table, mapping, lookup is not None))
+
+    def _count_rows(self, records: list[dict], first_id: int) -> None:
+        """Set each record's ``rows_read`` to the rows this run inserted for it."""
+        counts = dict(
+            self.con.execute(
+                "select file_id, count(*) from submission_rows where load_id = ? "
+                "and file_id >= ? group by file_id",
+                [self.load_id, first_id],
+            ).fetchall()
+        )
         for record in records:
-            if record["status"] == "quarantined":
-                self._quarantine_copy(record)
+            record["rows_read"] = counts.get(record["file_id"], 0)
+
+    def _replace_earlier(self, records: list[dict]) -> None:
+        """Mark ``replaced`` the files of earlier chunks and runs still loaded for a unit and
+        date that this chunk loads a file for."""
+        con = self.con
+        loaded_keys = [
+            (r["unit_code"], r["report_date"]) for r in records if r["status"] == "loaded"
+        ]
+        if loaded_keys:
+            con.register(
+                "_loaded_keys",
+                pa.table(
+                    {
+                        "unit_code": [k[0] for k in loaded_keys],
+                        "report_date": [k[1] for k in loaded_keys],
+                    }
+                ),
+            )
+            replaced = con.execute(
+                "update files set status = 'replaced' where status = 'loaded' and "
+                "(unit_code, report_date) in "
+                "(select (unit_code, report_date) from _loaded_keys) "
+                "returning file_id"
+            ).fetchall()
+            con.unregister("_loaded_keys")
+            self.summary.replaced += len(replaced)
+
+    def _tally(self, records: list[dict]) -> None:
+        """Count a committed chunk's files in the summary, and remember the content now loaded
+        for each unit and date."""
         for record in records:
             self.summary.files_new += 1
             status = record["status"]
@@ -701,9 +454,9 @@ class Ingestor:
         }
         if cand.path_error is not None:
             rule, code, message = cand.path_error
-            return self._quarantined(record, rule, code, message), None
+            return quarantine.mark(record, rule, code, message), None
         if cand.unit_code not in self.units:
-            return self._quarantined(
+            return quarantine.mark(
                 record,
                 "R05_unknown_reference",
                 "unknown_unit",
@@ -720,52 +473,8 @@ class Ingestor:
         record["format"] = fetched.format
         if fetched.error is not None:
             error = fetched.error
-            return self._quarantined(record, "R02_unreadable_file", error.code, error.message), None
+            return quarantine.mark(record, "R02_unreadable_file", error.code, error.message), None
         return record, rows
-
-    @staticmethod
-    def _quarantined(record: dict, rule: str, code: str, message: str) -> dict:
-        record.update(status="quarantined", reason_code=rule, reason=f"{code}: {message}")
-        return record
-
-    def _repair_quarantine(self) -> None:
-        """Write the quarantine copy of every quarantined file that lacks one (crash repair)."""
-        folder = self.settings.quarantine_dir
-        present = set(os.listdir(folder)) if folder.exists() else set()
-        columns = ("file_id", "landing_path", "unit_code", "report_date", "sha256")
-        columns += ("archive_path", "reason_code", "reason", "load_id")
-        for values in self.con.execute(
-            f"select {', '.join(columns)} from files where status = 'quarantined' order by file_id"
-        ).fetchall():
-            record = dict(zip(columns, values, strict=True))
-            if _quarantine_name(record) not in present:
-                log.warning("quarantine copy of %s was missing: written", record["landing_path"])
-                self._quarantine_copy(record)
-
-    def _quarantine_copy(self, record: dict) -> None:
-        target = self.settings.quarantine_dir / _quarantine_name(record)
-        tmp = target.with_name("." + target.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True, exist_ok=True)
-        source = self.settings.data_dir / record["archive_path"]
-        name = Path(record["landing_path"]).name
-        shutil.copyfile(source, tmp / name)
-        reason = {
-            k: record[k]
-            for k in (
-                "file_id",
-                "landing_path",
-                "unit_code",
-                "sha256",
-                "reason_code",
-                "reason",
-                "load_id",
-            )
-        }
-        reason["report_date"] = str(record["report_date"]) if record["report_date"] else None
-        (tmp / "reason.json").write_text(json.dumps(reason, ensure_ascii=False, indent=2))
-        shutil.rmtree(target, ignore_errors=True)
-        os.replace(tmp, target)
 
     def _settle_replacements(self, records: list[dict]) -> None:
         """Within one chunk, only the last loaded file of a unit and date stays loaded."""
@@ -819,13 +528,13 @@ class Ingestor:
                         rows = python_csv_rows(source)
                     except Unreadable as exc:
                         record = by_id[file_id]
-                        self._quarantined(record, "R02_unreadable_file", exc.code, exc.message)
+                        quarantine.mark(record, "R02_unreadable_file", exc.code, exc.message)
                         continue
                     python_read.append(TableSource(rows, source.mapping, source.format))
                     python_read_ids.append(file_id)
                     continue
                 message = error.splitlines()[0][:500]
-                self._quarantined(by_id[file_id], "R02_unreadable_file", "csv_error", message)
+                quarantine.mark(by_id[file_id], "R02_unreadable_file", "csv_error", message)
         decoded = decoded + [(part, python_read_ids) for part in decoded_columns(python_read)]
         by_mapping: dict[tuple, list[pa.Table]] = defaultdict(list)
         for part, item_ids in decoded:

@@ -554,7 +554,7 @@ def _text_buffers(values: Sequence[str | None]) -> tuple[bytes, bytes]:
 
 
 def fetch_worker() -> None:
-    """The loop of a fetch worker process (see ``load.FetchProcesses``): read a pickled call
+    """The loop of a fetch worker process (see ``workers.FetchProcesses``): read a pickled call
     ``(function, args, kwargs)`` on stdin, write back its pickled outcome ``(True, result)`` or
     ``(False, exception)`` on stdout, until stdin ends (the loader is done, or dead)."""
     calls = sys.stdin.buffer

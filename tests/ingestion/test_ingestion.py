@@ -440,9 +440,9 @@ def test_chunks_read_ahead_keep_row_positions_and_the_last_resend(
     """Files spread over many chunks (the next one read while the last one loads) keep every
     row with its 1-based position in its file, and a re-send in a later chunk replaces the
     earlier file."""
-    import ingestion.load
+    import ingestion.scan
 
-    monkeypatch.setattr(ingestion.load, "CHUNK_FILES", 2)
+    monkeypatch.setattr(ingestion.scan, "CHUNK_FILES", 2)
     days = ["2009-01-05", "2009-01-06", "2009-01-07"]
     units = ["44501", "44502", "445"]
     mtime = 1_231_142_400 * 10**9
@@ -490,10 +490,10 @@ def test_a_failing_fetch_fails_the_run_loudly(settings, monkeypatch, fetch):
     """An error of the pipeline's own while fetching (here the archive cannot be written) stops
     the run with that error, whether files are fetched by threads or by worker processes: it is
     never taken for a fault of the file, and nothing of the chunk is committed."""
-    import ingestion.load
+    import ingestion.workers
 
     if fetch == "processes":
-        monkeypatch.setattr(ingestion.load, "FETCH_PROCESS_MIN_FILES", 0)
+        monkeypatch.setattr(ingestion.workers, "FETCH_PROCESS_MIN_FILES", 0)
     landing(settings.data_dir, "2009-01-05", "44501.csv").write_text(
         csv_text(EN_HEADER, [row("E1")])
     )
@@ -531,7 +531,7 @@ def test_fetch_processes_return_results_raise_errors_and_stop_when_a_worker_dies
     """The fetch worker processes hand back results and raise the calls' own errors; a run that
     stops cancels what no worker took yet; a worker that dies fails its call and every queued
     one at once (the run stops, it never hangs)."""
-    from ingestion.load import FetchProcesses
+    from ingestion.workers import FetchProcesses
 
     pool = FetchProcesses(1)
     busy, waiting = pool.submit(time.sleep, 0.5), pool.submit(len, "abc")

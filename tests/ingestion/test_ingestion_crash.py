@@ -32,13 +32,13 @@ KEY = "crash-test-key"
 CHILD = textwrap.dedent(
     """
     import os, signal, sys
-    from ingestion import load, readers
+    from ingestion import load, quarantine, readers, scan, workers
     from motcua.common.config import Settings
 
     point, nth, data_dir = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-    load.CHUNK_FILES = 2
+    scan.CHUNK_FILES = 2
     if "processes" in sys.argv[4:]:
-        load.FETCH_PROCESS_MIN_FILES = 0
+        workers.FETCH_PROCESS_MIN_FILES = 0
     calls = {"n": 0}
 
     def die_at_nth():
@@ -71,7 +71,7 @@ CHILD = textwrap.dedent(
     elif point == "after_commit":
         load.Ingestor._process_chunk = after(load.Ingestor._process_chunk)
     elif point == "quarantine_copy":
-        load.Ingestor._quarantine_copy = before(load.Ingestor._quarantine_copy)
+        quarantine.write_copy = before(quarantine.write_copy)
     load.ingest(Settings.from_env(data_dir))
     print("finished without being killed")
     """
@@ -214,11 +214,11 @@ def test_uninterrupted_run_is_what_the_contract_says(reference_state):
 def test_fetch_processes_reach_the_same_state(tmp_path, monkeypatch, reference_state):
     """Files fetched by worker processes (big nights), a few a batch over several chunks, are
     taken in exactly as when fetched by threads."""
-    from ingestion import load
+    from ingestion import scan, workers
 
-    monkeypatch.setattr(load, "FETCH_PROCESS_MIN_FILES", 0)
-    monkeypatch.setattr(load, "CHUNK_FILES", 3)
-    monkeypatch.setattr(load, "FETCH_BATCH_FILES", 2)
+    monkeypatch.setattr(workers, "FETCH_PROCESS_MIN_FILES", 0)
+    monkeypatch.setattr(scan, "CHUNK_FILES", 3)
+    monkeypatch.setattr(workers, "FETCH_BATCH_FILES", 2)
     monkeypatch.setenv("MOTCUA_PSEUDONYM_KEY", KEY)
     build_landing(tmp_path)
     ingest(Settings(tmp_path))
