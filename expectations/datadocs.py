@@ -11,6 +11,9 @@ The site (``$MOTCUA_DATA_DIR/docs/gx``) gets a ``vendor/`` folder:
 ``vendor/font-awesome/``   Font Awesome 6.2.1 CSS and web fonts (``xstatic-font-awesome``)
 ``vendor/motcua-table.js`` the part of bootstrap-table GX uses (``expectations/static``):
                            bootstrap-table has no PyPI package
+``vendor/gx/logo-long.png`` GX's logo, from the ``great_expectations`` package itself: the pages
+                           load it from GX's web host with the data context's id in the
+                           address (telemetry), so the page points at this copy instead
 =========================  ==================================================================
 
 Left out, with their tags removed: the bootstrap-table filter-control extension and the date
@@ -20,6 +23,7 @@ draws charts only for profiling expectations, which the motcua suites do not use
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import re
@@ -37,6 +41,7 @@ STATIC_DIR = Path(__file__).with_name("static")
 URL_MAP: tuple[tuple[re.Pattern[str], str | None], ...] = tuple(
     (re.compile(pattern), target)
     for pattern, target in (
+        (r"/logo-long\.png", "gx/logo-long.png"),
         (r"bootstrap-table@[^/]+/dist/bootstrap-table(\.min)?\.js", "motcua-table.js"),
         (r"bootstrap-table", None),  # its CSS and the filter-control extension
         (r"bootstrap-datepicker", None),
@@ -58,9 +63,14 @@ _LINK = re.compile(
     r"""<link\b[^>]*?\bhref\s*=\s*["'](?P<url>(?:https?:)?//[^"']+)["'][^>]*?/?>""",
     re.IGNORECASE,
 )
-# What the offline test looks for: a stylesheet or script still loaded from the network.
+_IMG = re.compile(
+    r"""<img\b[^>]*?\bsrc\s*=\s*["'](?P<url>(?:https?:)?//[^"']+)["'][^>]*?/?>""",
+    re.IGNORECASE | re.DOTALL,
+)
+# What the offline test looks for: a script, stylesheet or image still loaded from the network.
 REMOTE_ASSET = re.compile(
-    r"""<(?:script\b[^>]*\bsrc|link\b[^>]*\bhref)\s*=\s*["'](?:https?:)?//""", re.IGNORECASE
+    r"""<(?:script\b[^>]*\bsrc|link\b[^>]*\bhref|img\b[^>]*?\bsrc)\s*=\s*["'](?:https?:)?//""",
+    re.IGNORECASE | re.DOTALL,
 )
 
 
@@ -72,7 +82,10 @@ def _sources() -> dict[str, Path]:
 
     bs = Path(bootstrap.BASE_DIR)
     fa = Path(font_awesome.BASE_DIR)
+    # found without importing GX (seconds): only its package folder is needed
+    gx_dir = Path(importlib.util.find_spec("great_expectations").origin).parent
     return {
+        "gx/logo-long.png": gx_dir / "render" / "view" / "static" / "images" / "logo-long.png",
         "jquery/jquery.min.js": Path(jquery.BASE_DIR) / "jquery.min.js",
         "bootstrap/css/bootstrap.min.css": bs / "css" / "bootstrap.min.css",
         "bootstrap/js/bootstrap.bundle.min.js": bs / "js" / "bootstrap.bundle.min.js",
@@ -111,9 +124,10 @@ def _local(url: str) -> tuple[bool, str | None]:
 
 
 def rewrite_html(html: str, relative_vendor: str) -> str:
-    """Point every CDN ``<script>``/stylesheet ``<link>`` of one page at ``relative_vendor``
-    (the vendor folder relative to the page), or drop it (see ``URL_MAP``). A CDN asset nobody
-    mapped is dropped with a warning: the page must never wait on the network."""
+    """Point every CDN ``<script>``/stylesheet ``<link>`` and every remote ``<img>`` of one page
+    at ``relative_vendor`` (the vendor folder relative to the page), or drop it (see
+    ``URL_MAP``). A remote asset nobody mapped is dropped with a warning: the page must never
+    wait on the network, nor tell anyone that it was opened."""
     seen: set[str] = set()
 
     def replace(match: re.Match[str], script: bool) -> str:
@@ -131,7 +145,17 @@ def rewrite_html(html: str, relative_vendor: str) -> str:
             return f'<script src="{href}"></script>'
         return f'<link rel="stylesheet" href="{href}"/>'
 
+    def replace_image(match: re.Match[str]) -> str:
+        tag, url = match.group(0), match.group("url")
+        known, target = _local(url)
+        if not known:
+            log.warning("Data Docs: no local copy of %s; image removed", url)
+        if target is None:
+            return ""
+        return tag.replace(url, f"{relative_vendor}/{target}")
+
     html = _SCRIPT.sub(lambda m: replace(m, True), html)
+    html = _IMG.sub(replace_image, html)
     return _LINK.sub(lambda m: replace(m, False), html)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from expectations import validate_new_files
-from expectations.datadocs import rewrite_html
+from expectations.datadocs import install_assets, rewrite_html
 from expectations.derive import OVERRIDES_CSV, read_overrides
 from expectations.rules import R02, R05, R09, RULES
 from motcua.common.config import REPO_ROOT, Settings
@@ -434,20 +434,26 @@ def test_data_docs_written_under_docs_gx(run):
 
 
 def assert_offline(site: Path) -> int:
-    """Every page of a Data Docs site loads its scripts and stylesheets from local files that
-    exist; returns the number of pages checked."""
+    """Every page of a Data Docs site loads its scripts, stylesheets and images from local files
+    that exist inside the site folder, and carries no data context id (GX puts it in the logo's
+    remote address: telemetry); returns the number of pages checked."""
     pages = [p for p in site.rglob("*.html") if "vendor" not in p.parts]
+    root = site.resolve()
     for page in pages:
         html = page.read_text(encoding="utf-8")
         assert not re.findall(r"<(?:script|link)\b[^>]*(?:src|href)=[\"']?(?:https?:)?//", html), (
             page
         )
+        assert "dataContextId" not in html, page
         local = re.findall(r"<script\b[^>]*\bsrc=\"([^\"]+)\"", html) + re.findall(
             r"<link\b[^>]*rel=\"stylesheet\"[^>]*href=\"([^\"]+)\"", html
         )
         assert len(local) >= 4, page  # jQuery, Bootstrap CSS and JS, Font Awesome, table
-        for ref in local:
-            assert (page.parent / ref).is_file(), (page, ref)
+        sources = re.findall(r"\bsrc\s*=\s*[\"']([^\"']*)[\"']", html)
+        assert "vendor/gx/logo-long.png" in " ".join(sources), page
+        for ref in local + sources:
+            target = (page.parent / ref).resolve()
+            assert target.is_file() and root in target.parents, (page, ref)
     return len(pages)
 
 
@@ -477,6 +483,31 @@ def test_rewrite_html_maps_and_drops_cdn_tags():
         '<script src="../vendor/jquery/jquery.min.js"></script>'
         '<a href="https://greatexpectations.io">GX</a>'
     )
+
+
+def test_rewrite_html_serves_gx_logo_locally_and_drops_unknown_images():
+    logo = (
+        "https://great-expectations-web-assets.s3.us-east-2.amazonaws.com/logo-long.png"
+        "?d=20090630T000000.000000Z&dataContextId=0f6a9c2e-1111-2222-3333-444455556666"
+    )
+    html = (
+        f'<a href="#"><img\n  class="NO-CACHE"\n  src="{logo}"\n  alt="Great Expectations"/></a>'
+        '<img src="//tracker.example.org/pixel.gif">'
+        '<img src="vendor/gx/logo-long.png" alt="already local">'
+    )
+    assert rewrite_html(html, "../vendor") == (
+        '<a href="#"><img\n  class="NO-CACHE"\n  src="../vendor/gx/logo-long.png"\n'
+        '  alt="Great Expectations"/></a>'
+        '<img src="vendor/gx/logo-long.png" alt="already local">'
+    )
+
+
+def test_the_local_logo_is_gxs_own(tmp_path):
+    import great_expectations
+
+    vendor = install_assets(tmp_path)
+    shipped = Path(great_expectations.__file__).parent / "render/view/static/images/logo-long.png"
+    assert (vendor / "gx" / "logo-long.png").read_bytes() == shipped.read_bytes()
 
 
 def test_data_docs_url_logged_even_when_nothing_is_new(run, caplog):
