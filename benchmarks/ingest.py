@@ -2,7 +2,8 @@
 
 Shapes (sizes are arguments; the defaults are issue #3's):
 
-(a) ``--rows`` ledger rows (5,000,000) in ``--files`` CSV files (300);
+(a) ``--rows`` ledger rows (5,000,000) in ``--files`` CSV files (300); 3 rows in 11 carry
+    notes, 2 of them unique text with a name, a phone or an identity number to scrub;
 (b) one year of nightly files for ``--units`` units (3,000): ``--small-files`` files (100,000,
     i.e. the first nights of the year for every unit) of ``--small-rows`` rows each (5), and the
     very same rows in one big file per night, to show the cost of many small files.
@@ -77,7 +78,13 @@ select
     end as returned_at,
     case when i % 3 = 0 then '10' when i % 7 = 0 then 'Đang xử lý'
          else cast(i % 2 + 4 as varchar) end as status,
-    case when i % 11 = 0 then 'Hồ sơ bổ sung, chờ "xác minh"' end as notes
+    -- notes in 3 rows of 11, two of them with personal data that ingestion scrubs, each unique
+    case when i % 11 = 0 then 'Hồ sơ bổ sung, chờ "xác minh"'
+         when i % 11 = 1 then 'Ông Trần Văn ' || ['Bình', 'Hùng', 'Nam'][i % 3 + 1]
+             || ' gọi lại SĐT 09' || lpad(cast(i % 100000000 as varchar), 8, '0')
+         when i % 11 = 2 then 'CCCD 042' || lpad(cast(i * 7919 % 1000000000 as varchar), 9, '0')
+             || ', hẹn trả ' || strftime(date '2024-01-08' + cast(i % 300 as integer), '%d/%m/%Y')
+    end as notes
 from range({rows}) t(i)
 """
 

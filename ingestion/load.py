@@ -32,7 +32,7 @@ import pyarrow as pa
 from motcua.common import store
 from motcua.common.config import Settings
 
-from . import parse, pseudonym, quarantine
+from . import parse, pseudonym, quarantine, scrub
 from .readers import (
     CsvSource,
     DecodedColumns,
@@ -357,15 +357,19 @@ class Ingestor:
             for table, _ in staged:
                 con.execute(f"drop table if exists {table}")
             con.execute("drop table if exists _lookup")
+            con.execute("drop table if exists _scrubbed")
             con.unregister("_chunk_files")
 
     def _insert_rows(self, staged: list[tuple[str, dict]]) -> None:
         """Insert the staged rows into ``submission_rows``, dates, status and channel parsed
-        through the chunk's lookup table."""
+        through the chunk's lookup table, free text scrubbed through its scrubbed table."""
         con = self.con
         lookup = self._lookup_sql(staged)
         if lookup:
             con.execute(lookup)
+        scrubbed = self._scrubbed_sql(staged)
+        if scrubbed:
+            con.execute(scrubbed)
         for table, mapping in staged:
             con.execute(self._insert_sql(table, mapping, lookup is not None))
 
@@ -618,6 +622,33 @@ class Ingestor:
         where raw is not null
         """
 
+    def _scrubbed_sql(self, staged: list[tuple[str, dict]]) -> str | None:
+        """One small table of the chunk's free-text values that hold personal data, each with its
+        scrubbed text (:mod:`ingestion.scrub`); a value not in it is stored as it is.
+
+        The same procedure names and agencies come back on every row: each distinct text is
+        scrubbed once, and only the few that change are joined back.
+        """
+        selects = [
+            f"select distinct c{position} as cell from {table}"
+            for table, mapping in staged
+            for position, column in mapping.items()
+            if column in scrub.FREE_TEXT_COLUMNS
+        ]
+        if not selects:
+            return None
+        union = "\n union \n".join(selects)
+        return f"""
+        create or replace temp table _scrubbed as
+        select raw, clean
+        from (
+            select raw, {scrub.scrub_sql("raw")} as clean
+            from (select distinct {_cell_expr("cell")} as raw from ({union}))
+            where raw is not null
+        )
+        where clean <> raw
+        """
+
     def _insert_sql(self, table: str, mapping: dict[int, str], with_lookup: bool) -> str:
         by_column = {column: position for position, column in mapping.items()}
 
@@ -652,6 +683,14 @@ class Ingestor:
                 for _, value in parsed
             )
             joins = ""
+        # Free text: the scrubbed text where the chunk's _scrubbed table has one.
+        free_text = {}
+        for i, column in enumerate(scrub.FREE_TEXT_COLUMNS):
+            if column in by_column:
+                free_text[column] = f"coalesce(s{i}.clean, cells.{column})"
+                joins += f"\nleft join _scrubbed s{i} on s{i}.raw = cells.{column}"
+            else:
+                free_text[column] = column
         return f"""
         insert into submission_rows
         with cells as (
@@ -684,9 +723,10 @@ class Ingestor:
         select
             cells.file_id, cells.row_number, cells.unit_code, cells.report_date,
             '{self.load_id}',
-            dossier_code, procedure_code, procedure_name, sector, channel_raw, handling_agency,
+            dossier_code, procedure_code, {free_text["procedure_name"]}, sector, channel_raw,
+            {free_text["handling_agency"]},
             received_at_raw, due_at_raw, rescheduled_due_at_raw, finished_at_raw,
-            returned_at_raw, status_raw, notes,
+            returned_at_raw, status_raw, {free_text["notes"]},
             {values},
             applicant_key
         from cells

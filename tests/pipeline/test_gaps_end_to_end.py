@@ -8,7 +8,10 @@ last generated night sends a header-only file, except
   dossier returned late with no apology date (R10);
 * 18829, whose only file is a corrupt XLSX (R02, quarantined: the night still counts as sent);
 
-and a file named after a unit the registry does not know, 99999 (R05, quarantined).
+and a file named after a unit the registry does not know, 99999 (R05, quarantined). 18409's
+rows also carry personal data where clerks type it (notes, procedure name, handling agency) and
+in the applicant columns: none of it may reach the ingestion database, the published warehouse,
+the Data Docs or the logs.
 
 Checked: every planted gap (the generator's and these) is in marts.dq_issues with its rule,
 unit, report date and dossier; R01, R06, R07 and R08 are exactly the planted ones (no false
@@ -50,6 +53,38 @@ PLANTED_HERE = {
 }
 
 
+# Personal data planted in 18409's rows, and every piece of it that must not be found anywhere
+# analysts (or the ingestion database) can read.
+PERSONAL = {
+    "applicant_name": "Trần Văn Khoái",
+    "applicant_id": "042085001234",
+    "applicant_phone": "0912345678",
+    "applicant_address": "Xóm Đồng Bàu, xã Thạch Hạ",
+    "notes": "Ông Trần Văn Khoái gọi lại SĐT 0912 345 678, CCCD 042085001234, "
+    "mail khoai.tv@gmail.com",
+}
+PERSONAL_2 = {
+    "notes": "Chị Lê Thị Mận (CMND 186543210) nhờ anh Phan Quốc Bảo nộp hộ, ĐT (0239) 3855 123",
+    "procedure_name": "Đăng ký khai sinh cho cháu Nguyễn Văn Tèo",
+    "handling_agency": "Tư pháp, ông Hồ Sĩ Lực 0987.654.321",
+}
+NEVER_FOUND = [
+    "Khoái",
+    "Đồng Bàu",
+    "042085001234",
+    "0912345678",
+    "0912 345 678",
+    "khoai.tv@gmail.com",
+    "Mận",
+    "186543210",
+    "Phan Quốc Bảo",
+    "3855 123",
+    "Tèo",
+    "Hồ Sĩ Lực",
+    "0987.654.321",
+]
+
+
 def plant_night(data_dir: Path) -> None:
     senders = sorted(p.stem for p in (data_dir / "landing" / "2009-02-14").iterdir())
     assert UNIT_A in senders and UNIT_B in senders
@@ -64,6 +99,7 @@ def plant_night(data_dir: Path) -> None:
             "received_at": D("2009-02-09"),
             "due_at": D("2009-02-27"),
             "status": 4,
+            **PERSONAL,
         },
         # received Monday 02/02 (after Tết), due Monday 09/02 as the law says, result and
         # return on 12/02 with no rescheduled date: late without an apology letter.
@@ -75,6 +111,7 @@ def plant_night(data_dir: Path) -> None:
             "finished_at": D("2009-02-12"),
             "returned_at": D("2009-02-12"),
             "status": 10,
+            **PERSONAL_2,
         },
     ]
     write_night(data_dir, NIGHT, rows)
@@ -118,7 +155,13 @@ def province(tmp_path_factory):
             "select rule_id, unit_code, report_date, dossier_code from marts.dq_issues",
         )
     }
-    return {"dir": data_dir, "report": report, "warehouse": warehouse, "issues": issues}
+    return {
+        "dir": data_dir,
+        "report": report,
+        "warehouse": warehouse,
+        "issues": issues,
+        "data_dir_ingest": data_dir / "ingest" / "ingest.duckdb",
+    }
 
 
 def test_every_planted_gap_is_reported(province):
@@ -199,6 +242,7 @@ def test_data_docs_open_from_disk(province):
     for page in pages:
         html = page.read_text(encoding="utf-8")
         assert remote_assets(html) == [], page
+        assert "dataContextId" not in html, page
         refs = re.findall(r'<script\b[^>]*\bsrc="([^"]+)"', html) + re.findall(
             r'<link\b[^>]*rel="stylesheet"[^>]*href="([^"]+)"', html
         )
@@ -211,3 +255,71 @@ def test_data_docs_open_from_disk(province):
     url = index.resolve().as_uri()
     logs = list((province["dir"] / "logs").glob("*.log"))
     assert any(f"Data Docs (open from disk): {url}" in p.read_text(errors="ignore") for p in logs)
+
+
+def _tables_holding(path: Path, needles: list[str], at_least: int) -> list[tuple[str, str]]:
+    """(table, needle) for every table or view of a DuckDB file (``at_least`` of them) that has
+    a row whose text holds one of ``needles``."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_catalog = current_database()"
+        ).fetchall()
+        assert len(tables) >= at_least
+        found = []
+        for schema, table in tables:
+            for needle in needles:
+                hit = con.execute(
+                    f'select count(*) from "{schema}"."{table}" t '
+                    "where contains(cast(t as varchar), ?)",
+                    [needle],
+                ).fetchone()[0]
+                if hit:
+                    found.append((f"{schema}.{table}", needle))
+        return found
+    finally:
+        con.close()
+
+
+def test_planted_rows_were_taken_in_scrubbed(province):
+    """The rows with personal data were loaded (not quarantined), their free text scrubbed."""
+    notes = dict(
+        fetch(
+            province["data_dir_ingest"],
+            "select dossier_code, notes from submission_rows where dossier_code in (?, ?)",
+            [R09_DOSSIER, R10_DOSSIER],
+        )
+    )
+    assert notes == {
+        R09_DOSSIER: "Ông [TÊN] gọi lại SĐT [SĐT], CCCD [CCCD], mail [EMAIL]",
+        R10_DOSSIER: "Chị [TÊN] (CMND [CCCD]) nhờ anh [TÊN] nộp hộ, ĐT [SĐT]",
+    }
+    names = fetch(
+        province["data_dir_ingest"],
+        "select procedure_name, handling_agency from submission_rows where dossier_code = ?",
+        [R10_DOSSIER],
+    )
+    assert names == [("Đăng ký khai sinh cho cháu [TÊN]", "Tư pháp, ông [TÊN] [SĐT]")]
+
+
+def test_no_personal_data_in_any_table_docs_or_log(province):
+    data_dir = province["dir"]
+    # every schema of the published file (raw, staging and intermediate included) and the
+    # ingestion database (files, rows, findings, reference tables)
+    assert _tables_holding(province["warehouse"], NEVER_FOUND, at_least=50) == []
+    assert _tables_holding(province["data_dir_ingest"], NEVER_FOUND, at_least=7) == []
+    readable = [
+        p
+        for folder in (data_dir / "docs", data_dir / "logs", data_dir / "airflow" / "logs")
+        for p in folder.rglob("*")
+        if p.is_file()
+    ]
+    assert any(p.suffix == ".html" for p in readable) and any(".log" in p.name for p in readable)
+    leaks = [
+        (str(p.relative_to(data_dir)), needle)
+        for p in readable
+        for needle in NEVER_FOUND
+        if needle in p.read_text(encoding="utf-8", errors="ignore")
+    ]
+    assert leaks == []
