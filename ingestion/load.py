@@ -623,17 +623,18 @@ class Ingestor:
         """
 
     def _scrubbed_sql(self, staged: list[tuple[str, dict]]) -> str | None:
-        """One small table of the chunk's free-text values that hold personal data, each with its
-        scrubbed text (:mod:`ingestion.scrub`); a value not in it is stored as it is.
+        """One small table of the chunk's procedure names and agencies that hold personal data,
+        each with its scrubbed text (:mod:`ingestion.scrub`); a value not in it is stored as it is.
 
         The same procedure names and agencies come back on every row: each distinct text is
-        scrubbed once, and only the few that change are joined back.
+        scrubbed once, and only the few that change are joined back. (Notes, mostly unique, are
+        scrubbed where they stand: see :meth:`_insert_sql`.)
         """
         selects = [
             f"select distinct c{position} as cell from {table}"
             for table, mapping in staged
             for position, column in mapping.items()
-            if column in scrub.FREE_TEXT_COLUMNS
+            if column in scrub.REPEATED_TEXT_COLUMNS
         ]
         if not selects:
             return None
@@ -683,14 +684,17 @@ class Ingestor:
                 for _, value in parsed
             )
             joins = ""
-        # Free text: the scrubbed text where the chunk's _scrubbed table has one.
+        # Free text scrubbed: names and agencies through the chunk's _scrubbed table, notes
+        # where they stand.
         free_text = {}
         for i, column in enumerate(scrub.FREE_TEXT_COLUMNS):
-            if column in by_column:
+            if column not in by_column:
+                free_text[column] = column
+            elif column in scrub.REPEATED_TEXT_COLUMNS:
                 free_text[column] = f"coalesce(s{i}.clean, cells.{column})"
                 joins += f"\nleft join _scrubbed s{i} on s{i}.raw = cells.{column}"
             else:
-                free_text[column] = column
+                free_text[column] = scrub.scrub_sql(f"cells.{column}")
         return f"""
         insert into submission_rows
         with cells as (

@@ -30,8 +30,10 @@ Why regular expressions and not a PII library: Presidio and its kin analyse one 
 in Python (minutes over 5 million rows) and need a language model downloaded at run time; the
 patterns below run as RE2 in DuckDB, over whole columns. RE2 has no look-around and its ``\\b``
 knows ASCII letters only, so a number's left edge is a consumed non-digit written back (``\\1``),
-and place names are shielded by a control character (U+001F) that the name rule refuses to
-follow, removed at the end (and from the input first, so that a value cannot smuggle one in).
+place names are shielded by a control character (U+001F) that the name rules refuse to follow,
+and a name's start is marked (U+001E, U+001D) so that its words are matched from a literal;
+the marks are removed at the end (and from the input first, so that a value cannot smuggle one
+in).
 
 Limits, known and accepted: a capitalised word right after a name is taken for part of it
 (over-scrubbing, never a leak); a name written without an honorific ("Trần Văn B gọi lại") is
@@ -45,8 +47,15 @@ from dataclasses import dataclass
 # The columns of a submission that hold text a clerk types (contract: ``notes``, and the
 # optional ``procedure_name`` and ``handling_agency``).
 FREE_TEXT_COLUMNS = ("procedure_name", "handling_agency", "notes")
+# Of those, the ones whose values come back row after row (a catalogue name, an agency): worth
+# scrubbing once per distinct value. Notes are mostly unique: scrubbed where they stand.
+REPEATED_TEXT_COLUMNS = ("procedure_name", "handling_agency")
 
-SHIELD = "\x1f"  # marks a place name so that the name rule skips it; never left in the output
+# Control characters the rules use as marks, removed from the input first and from the output:
+SHIELD = "\x1f"  # before a place name, so that the name rules skip it
+NAME_MARK = "\x1e"  # where a name starts, after an honorific (found first, cheaply)
+ASCII_NAME_MARK = "\x1d"  # the same, for text typed without diacritics
+_MARKS = (SHIELD, NAME_MARK, ASCII_NAME_MARK)
 
 _WORD = r"\p{Lu}[\p{L}\p{M}]*"
 _NAME = r"(?:" + _WORD + r" ){0,4}(?:\p{Lu}\.|" + _WORD + r")"
@@ -95,32 +104,31 @@ RULES: tuple[Rule, ...] = (
         r"(^|[^0-9+])((?:\(?\+84\)?[ .\-]?|84[ .\-]?|\(?0)[1-9](?:(?:[ .\-]|\) ?)?\d){8,9})\b",
         r"\1[SĐT]",
     ),
-    # CMND: 9 digits in one run (dotted money keeps its dots, so it never is one run)
+    # CMND: 9 digits in one run (dotted money keeps its dots, so it never is one run); after the
+    # phones, whose national number after +84 has 9 digits too
     Rule("cmnd", r"(^|[^0-9])\d{9}\b", r"\1[CCCD]"),
     # passport: one capital letter and 7 or 8 digits, not glued to a word on the left
     Rule("passport", r"(^|[^\p{L}\p{N}])[A-Z]\d{7,8}\b", r"\1[CCCD]"),
     # places that start like an honorific: shielded from the name rules
     Rule("places", r"(^|[^\p{L}\p{N}])(" + _PLACES + ")", "\\1" + SHIELD + "\\2"),
     Rule("english", r"(^|[^\p{L}\p{N}])((?i:tiếng|nước|người) )(Anh)", "\\1\\2" + SHIELD + "\\3"),
-    # names: an honorific, then 1-5 capitalised words (the last may be an initial with its dot)
+    # names: an honorific, then 1-5 capitalised words (the last may be an initial with its dot).
+    # In two steps, the second anchored on a mark the first leaves: one pattern holding both the
+    # honorifics and the words costs RE2 twice as much.
     Rule(
-        "name",
-        r"(^|[^\p{L}\p{N}" + SHIELD + r"])(" + _HONORIFIC + r") +" + _NAME,
-        r"\1\2 [TÊN]",
+        "name_start",
+        r"(^|[^\p{L}\p{N}" + SHIELD + r"])(" + _HONORIFIC + r") +(\p{Lu})",
+        "\\1\\2 " + NAME_MARK + "\\3",
     ),
+    Rule("name", NAME_MARK + _NAME, "[TÊN]"),
     # the same without diacritics, only when the name words are plain ASCII letters, so that
     # "Ba Vì" or "Chi Cục" (accented) survive
     Rule(
-        "name_ascii",
-        r"(^|[^\p{L}\p{N}"
-        + SHIELD
-        + r"])("
-        + _ASCII_HONORIFIC
-        + r") +"
-        + _ASCII_NAME
-        + r"([^\p{L}\p{N}]|$)",
-        r"\1\2 [TÊN]\3",
+        "name_ascii_start",
+        r"(^|[^\p{L}\p{N}" + SHIELD + r"])(" + _ASCII_HONORIFIC + r") +([A-Z])",
+        "\\1\\2 " + ASCII_NAME_MARK + "\\3",
     ),
+    Rule("name_ascii", ASCII_NAME_MARK + _ASCII_NAME + r"([^\p{L}\p{N}]|$)", r"[TÊN]\1"),
 )
 
 # A value none of these can be in is left alone without running the rules: an e-mail needs
@@ -140,10 +148,11 @@ def scrub_sql(expr: str) -> str:
     """A DuckDB expression: ``expr`` (text, NFC) with personal data replaced by markers.
 
     NULL stays NULL; a value with nothing that looks personal is returned unchanged."""
-    out = f"replace({expr}, chr(31), '')"
+    marks = _literal("[" + "".join(_MARKS) + "]")
+    out = f"regexp_replace({expr}, {marks}, '', 'g')"
     for rule in RULES:
         out = f"regexp_replace({out}, {_literal(rule.pattern)}, {_literal(rule.replacement)}, 'g')"
-    out = f"replace({out}, chr(31), '')"
+    out = f"regexp_replace({out}, {marks}, '', 'g')"
     return f"(case when regexp_matches({expr}, {_literal(_MAY_HOLD)}) then {out} else {expr} end)"
 
 
