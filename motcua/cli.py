@@ -119,6 +119,46 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _period(text: str):
+    from motcua.reports.bieu06 import parse_period
+
+    try:
+        return parse_period(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _scope(text: str):
+    from motcua.reports.bieu06 import parse_scope
+
+    try:
+        return parse_scope(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def cmd_export_bieu06(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from motcua.reports.bieu06 import export_bieu06
+
+    settings = Settings.from_env(args.data_dir)
+    out = Path(args.out)
+    fmt = args.format or ("csv" if out.suffix.lower() == ".csv" else "xlsx")
+    report = export_bieu06(
+        settings.warehouse_db, args.period, args.scope, out, sector=args.sector, fmt=fmt
+    )
+    sheets = f", {len(report.sheets)} sheets" if fmt == "xlsx" and len(report.sheets) > 1 else ""
+    running = "" if report.is_complete else f", period still running: figures as of {report.as_of}"
+    print(
+        f"[motcua] wrote {out} ({fmt}{sheets}): Biểu 06 {report.period.label} "
+        f"({report.period.start} … {report.period.end}), {report.scope_name} "
+        f"({report.scope.text}), from {report.source}{running}",
+        flush=True,
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="motcua",
@@ -184,6 +224,40 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="print the province's indicators from the warehouse")
     report.add_argument("--date", type=_date, help="period end month (default: latest)")
     report.set_defaults(func=cmd_report)
+
+    export = sub.add_parser(
+        "export", help="write a report people hand in (Biểu 06) from the published warehouse"
+    )
+    reports = export.add_subparsers(dest="report", required=True)
+    bieu06 = reports.add_parser(
+        "bieu06",
+        help="Biểu số 06/VPCP/KSTT for a period and a unit, district or the province",
+        description=(
+            "Writes Biểu số 06/VPCP/KSTT (Thông tư 01/2020/TT-VPCP) from the published warehouse, "
+            "opened read-only: an xlsx workbook in the layout of the form (the scope's own report "
+            "first; for a district or the province one more sheet per reporting unit, named by "
+            "its code) or a csv of the same rows. A standard period is read from "
+            "marts.rpt_bieu06; an explicit range is computed from marts.fct_dossier by the same "
+            "rules. See docs/reports.md."
+        ),
+    )
+    bieu06.add_argument(
+        "--period",
+        type=_period,
+        required=True,
+        help="2009-03 (month), 2009-Q1, 2009-H1, 2009-9M, 2009 (year) or 2009-01-01..2009-03-31",
+    )
+    bieu06.add_argument(
+        "--scope", type=_scope, required=True, help="unit:<code>, district:<code> or province"
+    )
+    bieu06.add_argument("--sector", help="one sector code only (default: every sector)")
+    bieu06.add_argument(
+        "--format",
+        choices=["xlsx", "csv"],
+        help="xlsx (default) or csv (default: csv when --out ends in .csv)",
+    )
+    bieu06.add_argument("--out", required=True, help="the file to write")
+    bieu06.set_defaults(func=cmd_export_bieu06)
     return parser
 
 
