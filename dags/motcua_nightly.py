@@ -33,8 +33,9 @@ import pendulum
 from airflow.sdk import Asset, dag, get_current_context, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
+from motcua.common.errors import PipelineError
 from motcua.ops.alerts import notify_failure
-from motcua.pipeline.stages import DUCKDB_POOL, STAGES, Stage, get_stage
+from motcua.pipeline.stages import DUCKDB_POOL, STAGES, Stage, get_stage, is_transient
 
 LOCAL_TZ = pendulum.timezone("Asia/Ho_Chi_Minh")
 WAREHOUSE = Asset("motcua://warehouse/motcua.duckdb", group="motcua")
@@ -47,9 +48,6 @@ def _run(stage_name: str, upstream: dict) -> dict:
     """Run one stage for this run's report date (the logical date, in local time); a pipeline
     error that retrying cannot fix fails the task without retries."""
     from airflow.sdk.exceptions import AirflowFailException
-
-    from motcua.common.errors import PipelineError
-    from motcua.pipeline.stages import is_transient
 
     stage = get_stage(stage_name)
     context = get_current_context()
