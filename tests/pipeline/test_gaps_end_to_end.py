@@ -33,6 +33,7 @@ import pytest
 
 from expectations.datadocs import remote_assets
 from motcua.demo import generate_province, write_night
+from tests.support.published import fetch
 
 MOTCUA = str(Path(sys.executable).with_name("motcua"))
 pytestmark = pytest.mark.e2e
@@ -121,14 +122,6 @@ def plant_night(data_dir: Path) -> None:
         (folder / f"{UNIT_A}.csv").read_text(encoding="utf-8").splitlines()[0] + "\r\n",
         encoding="utf-8",
     )
-
-
-def fetch(path: Path, sql: str, params=None) -> list[tuple]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture(scope="module")
