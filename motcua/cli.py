@@ -140,13 +140,16 @@ def _scope(text: str):
 def cmd_export_bieu06(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from motcua.reports.bieu06 import export_bieu06
+    from motcua.common import periods
+    from motcua.reports.bieu06 import export_bieu06, parse_period
 
     settings = Settings.from_env(args.data_dir)
     out = Path(args.out)
     fmt = args.format or ("csv" if out.suffix.lower() == ".csv" else "xlsx")
+    basis = args.basis or periods.SETTINGS[periods.reporting_calendar()][0]
+    period = parse_period(args.period.text, basis)
     report = export_bieu06(
-        settings.warehouse_db, args.period, args.scope, out, sector=args.sector, fmt=fmt
+        settings.warehouse_db, period, args.scope, out, sector=args.sector, fmt=fmt
     )
     sheets = f", {len(report.sheets)} sheets" if fmt == "xlsx" and len(report.sheets) > 1 else ""
     running = "" if report.is_complete else f", period still running: figures as of {report.as_of}"
@@ -251,6 +254,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--scope", type=_scope, required=True, help="unit:<code>, district:<code> or province"
     )
     bieu06.add_argument("--sector", help="one sector code only (default: every sector)")
+    bieu06.add_argument(
+        "--basis",
+        choices=["calendar", "cutoff"],
+        help=(
+            "the calendar of a standard period: calendar months, or the official cut-off "
+            "(15th to 14th, Nghị định 09/2019/NĐ-CP Điều 12); default: the warehouse's "
+            "MOTCUA_REPORTING_CALENDAR (calendar when it is 'both')"
+        ),
+    )
     bieu06.add_argument(
         "--format",
         choices=["xlsx", "csv"],

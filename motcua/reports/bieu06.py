@@ -7,7 +7,10 @@ it) or the province (``province``: every unit, departments included).
 
 Figures per unit and sector:
 
-* a standard period is read from ``marts.rpt_bieu06``;
+* a standard period is read from ``marts.rpt_bieu06``; on the cut-off calendar
+  (``--basis cutoff``, :mod:`motcua.common.periods`) it is read there when the warehouse is built
+  with cut-off periods (``MOTCUA_REPORTING_CALENDAR=cutoff`` or ``both``) and otherwise computed on
+  demand like a range;
 * an explicit range is computed on demand from ``marts.fct_dossier`` by :data:`ON_DEMAND_SQL`, the
   rules of the dbt models (``int_dossiers_latest``'s resolution class, ``period_dossier_rows`` and
   ``period_fact_sums`` in ``dbt_project/macros/period_facts.sql``, ``int_unit_sectors`` and
@@ -25,7 +28,6 @@ warehouse's date first); the province holds every unit.
 
 from __future__ import annotations
 
-import calendar
 import csv
 import datetime as dt
 import re
@@ -34,6 +36,7 @@ from pathlib import Path
 
 import duckdb
 
+from motcua.common import periods
 from motcua.common.errors import PipelineError
 
 #: The figure columns of ``marts.rpt_bieu06``, in the form's order (columns 3 to 13).
@@ -71,19 +74,17 @@ ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 # --- periods ---------------------------------------------------------------------------------
 
 
-def _last_day(year: int, month: int) -> dt.date:
-    return dt.date(year, month, calendar.monthrange(year, month)[1])
-
-
 @dataclass(frozen=True)
 class Period:
     """A reporting period [start, end] (both days included). ``period_type`` is the
-    ``rpt_bieu06`` type of a standard period, ``range`` for an explicit one."""
+    ``rpt_bieu06`` type of a standard period, ``range`` for an explicit one; ``basis`` is the
+    calendar of a standard period (``calendar`` or ``cutoff``, motcua.common.periods)."""
 
     period_type: str
     start: dt.date
     end: dt.date
     text: str
+    basis: str = periods.CALENDAR
 
     @property
     def is_standard(self) -> bool:
@@ -92,20 +93,20 @@ class Period:
     @property
     def label(self) -> str:
         """The period as the form writes it after ``Kỳ báo cáo:`` (an explicit range that is
-        exactly a standard period is written as that period)."""
-        kind = self.period_type if self.is_standard else _standard_type(self.start, self.end)
-        y, m = self.start.year, self.start.month
+        exactly a standard period, on either calendar, is written as that period)."""
+        standard = periods.standard_of(self.start, self.end)
+        if standard is None:
+            return f"{_vn_date(self.start)} – {_vn_date(self.end)}"
+        kind, _basis, year, number = standard
         if kind == "month":
-            return f"Tháng {m} năm {y}"
+            return f"Tháng {number} năm {year}"
         if kind == "quarter":
-            return f"Quý {ROMAN[(m - 1) // 3 + 1]} năm {y}"
+            return f"Quý {ROMAN[number]} năm {year}"
         if kind == "half":
-            return f"6 tháng {'đầu' if m == 1 else 'cuối'} năm {y}"
+            return f"6 tháng {'đầu' if number == 1 else 'cuối'} năm {year}"
         if kind == "nine_months":
-            return f"9 tháng năm {y}"
-        if kind == "year":
-            return f"Năm {y}"
-        return f"{_vn_date(self.start)} – {_vn_date(self.end)}"
+            return f"9 tháng năm {year}"
+        return f"Năm {year}"
 
     @property
     def dates_line(self) -> str:
@@ -114,24 +115,6 @@ class Period:
 
 def _vn_date(day: dt.date) -> str:
     return day.strftime("%d/%m/%Y")
-
-
-def _standard_type(start: dt.date, end: dt.date) -> str | None:
-    """The rpt_bieu06 period type whose period is exactly [start, end], if any."""
-    if start.day != 1 or end != _last_day(end.year, end.month) or start.year != end.year:
-        return None
-    months = (start.month, end.month)
-    if months[0] == months[1]:
-        return "month"
-    if months[0] % 3 == 1 and months[1] == months[0] + 2:
-        return "quarter"
-    if months in ((1, 6), (7, 12)):
-        return "half"
-    if months == (1, 9):
-        return "nine_months"
-    if months == (1, 12):
-        return "year"
-    return None
 
 
 def _parse_day(text: str, whole: str) -> dt.date:
@@ -143,8 +126,11 @@ def _parse_day(text: str, whole: str) -> dt.date:
         raise ValueError(f"period '{whole}': '{text}' is not a valid date") from None
 
 
-def parse_period(text: str) -> Period:
-    """The period written ``text``; a ValueError says what is accepted when it cannot be read."""
+def parse_period(text: str, basis: str = periods.CALENDAR) -> Period:
+    """The period written ``text`` on the calendar ``basis`` (``calendar`` or ``cutoff``: a
+    standard period's dates depend on it, an explicit range's do not); a ValueError says what is
+    accepted when it cannot be read."""
+    periods.check_basis(basis)
     raw = text.strip()
     if ".." in raw:
         first, _, last = raw.partition("..")
@@ -162,22 +148,19 @@ def parse_period(text: str) -> Period:
         month = int(match.group(2))
         if not 1 <= month <= 12:
             raise ValueError(f"period '{raw}': there is no month {month} (01 to 12)")
-        return Period("month", dt.date(year, month, 1), _last_day(year, month), raw)
-    if match.group(4):
-        quarter = int(match.group(4))
-        first = 3 * quarter - 2
-        return Period(
-            "quarter", dt.date(year, first, 1), _last_day(year, first + 2), f"{year}-Q{quarter}"
-        )
-    if match.group(6):
-        half = int(match.group(6))
-        first = 1 if half == 1 else 7
-        return Period(
-            "half", dt.date(year, first, 1), _last_day(year, first + 5), f"{year}-H{half}"
-        )
-    if match.group(7):
-        return Period("nine_months", dt.date(year, 1, 1), dt.date(year, 9, 30), f"{year}-9M")
-    return Period("year", dt.date(year, 1, 1), dt.date(year, 12, 31), raw)
+        kind, number, name = "month", month, raw
+    elif match.group(4):
+        kind, number = "quarter", int(match.group(4))
+        name = f"{year}-Q{number}"
+    elif match.group(6):
+        kind, number = "half", int(match.group(6))
+        name = f"{year}-H{number}"
+    elif match.group(7):
+        kind, number, name = "nine_months", None, f"{year}-9M"
+    else:
+        kind, number, name = "year", None, raw
+    start, end = periods.bounds(kind, year, number, basis)
+    return Period(kind, start, end, name, basis)
 
 
 # --- scopes ----------------------------------------------------------------------------------
@@ -392,6 +375,17 @@ def rpt_figures(con: duckdb.DuckDBPyConnection, period_type: str, period_start: 
         [period_type, period_start],
     ).fetchall()
     return {(r[0], r[1]): tuple(int(v) for v in r[2:]) for r in rows}
+
+
+def _holds(con: duckdb.DuckDBPyConnection, period: Period) -> bool:
+    """Whether marts.rpt_bieu06 holds the standard period (a cut-off period is there only when
+    the warehouse is built with MOTCUA_REPORTING_CALENDAR=cutoff or both)."""
+    row = con.execute(
+        "select count(*) from marts.rpt_bieu06 "
+        "where period_type = ? and period_start = ? and period_end = ?",
+        [period.period_type, period.start, period.end],
+    ).fetchone()
+    return row[0] > 0
 
 
 def _standard_period_status(con: duckdb.DuckDBPyConnection, period: Period) -> tuple[bool, dt.date]:
@@ -632,7 +626,7 @@ def build_report(
 ) -> Bieu06Report:
     """Everything the form prints for ``scope`` and ``period`` (one sector with ``sector``)."""
     as_of_d = warehouse_date(con)
-    if period.is_standard:
+    if period.is_standard and (period.basis == periods.CALENDAR or _holds(con, period)):
         is_complete, as_of = _standard_period_status(con, period)
         figures = rpt_figures(con, period.period_type, period.start)
         source = "marts.rpt_bieu06"
@@ -645,6 +639,8 @@ def build_report(
         is_complete = period.end <= as_of_d
         figures = on_demand_figures(con, period.start, period.end, as_of_d)
         source = "on demand (marts.fct_dossier)"
+        if period.is_standard:  # a cut-off period of a warehouse built on calendar months
+            source += ", cut-off calendar"
     names = sector_names(con)
     if sector == ALL:
         sector = None

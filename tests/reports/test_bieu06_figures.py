@@ -146,6 +146,22 @@ def test_a_range_running_past_the_warehouse_date_is_counted_as_of_it(scenario):
     assert report.main.total.values == (4, 0, 0, 4, 1, 1, 0, 0, 3, 2, 1)
 
 
+def test_a_cutoff_month_is_computed_on_demand_from_a_calendar_warehouse(scenario):
+    # The scenario is built on calendar months; January on the official cut-off is
+    # 2008-12-15..2009-01-14 (Nghị định 09/2019, Điều 12). By hand, for 44501 as of 01-14:
+    # received A9 (12-20), A1 (01-05 online), A3, A6, A2, A4 (postal), A7 and A8 (01-14, the last
+    # day); A10 (01-15) and A11 (01-20) fall in February's. A9 resolved late on 01-09; the seven
+    # others are pending within their due dates on 01-14 (A3's first due date is 01-16).
+    report = build_report(scenario, parse_period("2009-01", "cutoff"), parse_scope("unit:44501"))
+    assert (report.period.start, report.period.end) == (D("2008-12-15"), D("2009-01-14"))
+    assert report.source == "on demand (marts.fct_dossier), cut-off calendar"
+    assert (report.as_of, report.is_complete) == (D("2009-01-14"), True)
+    assert report.main.total.values == (8, 1, 7, 0, 1, 0, 0, 1, 7, 7, 0)
+    calendar_january = build_report(scenario, parse_period("2009-01"), parse_scope("unit:44501"))
+    assert calendar_january.source == "marts.rpt_bieu06"
+    assert calendar_january.main.total.values != report.main.total.values
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,9 +23,12 @@ MOTCUA = str(Path(sys.executable).with_name("motcua"))
 COLUMNS = ["c03", "c04", "c05", "c06", "c07", "c08", "c09", "c10", "c11", "c12", "c13"]
 
 
-def export(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def export(
+    data_dir: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [MOTCUA, "--data-dir", str(data_dir), "export", "bieu06", *args],
+        env=None if env is None else {**os.environ, **env},
         capture_output=True,
         text=True,
         timeout=300,
@@ -95,6 +99,37 @@ def test_an_explicit_range_on_demand(scenario_dir, tmp_path):
         "Tư pháp": (2, 0, 2, 0, 1, 0, 1, 0, 1, 1, 0),
         "Tổng cộng": (8, 1, 4, 3, 2, 1, 1, 0, 6, 5, 1),
     }
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [
+        (["--basis", "cutoff"], None),
+        ([], {"MOTCUA_REPORTING_CALENDAR": "cutoff"}),  # the province's setting is the default
+    ],
+)
+def test_a_cutoff_quarter(scenario_dir, tmp_path, args, env):
+    out = tmp_path / "q1.csv"
+    result = export(
+        scenario_dir, "--period", "2009-Q1", "--scope", "unit:44501", *args, "--out", str(out),
+        env=env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Biểu 06 Quý I năm 2009 (2008-12-15 … 2009-03-14)" in result.stdout
+    assert "from on demand (marts.fct_dossier), cut-off calendar" in result.stdout
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert {(r["period_start"], r["period_end"], r["period_label"]) for r in rows} == {
+        ("2008-12-15", "2009-03-14", "2009-Q1")
+    }
+
+
+def test_a_bad_reporting_calendar_setting_is_named(scenario_dir, tmp_path):
+    result = export(
+        scenario_dir, "--period", "2009-Q1", "--scope", "province", "--out", str(tmp_path / "x"),
+        env={"MOTCUA_REPORTING_CALENDAR": "fiscal"},
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "MOTCUA_REPORTING_CALENDAR='fiscal' is not a reporting calendar" in result.stderr
 
 
 @pytest.mark.parametrize(

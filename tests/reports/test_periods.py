@@ -37,6 +37,39 @@ def test_standard_periods(text, period_type, start, end, label):
     assert period.dates_line == (f"(Từ ngày {D(start):%d/%m/%Y} đến ngày {D(end):%d/%m/%Y})")
 
 
+# The official cut-off (Nghị định 09/2019/NĐ-CP, Điều 12), worked out by hand from the Decree:
+# month = 15th of the month before .. 14th; quarter = 15th of the month before it .. 14th of its
+# last month; six months = 15/12 (or 15/06) .. 14/06 (or 14/12); year = 15/12 .. 14/12; nine months
+# (provincial practice) = 15/12 .. 14/09.
+@pytest.mark.parametrize(
+    ("text", "period_type", "start", "end", "label"),
+    [
+        ("2009-03", "month", "2009-02-15", "2009-03-14", "Tháng 3 năm 2009"),
+        ("2009-01", "month", "2008-12-15", "2009-01-14", "Tháng 1 năm 2009"),
+        ("2009-12", "month", "2009-11-15", "2009-12-14", "Tháng 12 năm 2009"),
+        ("2009-Q1", "quarter", "2008-12-15", "2009-03-14", "Quý I năm 2009"),
+        ("2009-Q2", "quarter", "2009-03-15", "2009-06-14", "Quý II năm 2009"),
+        ("2021-Q3", "quarter", "2021-06-15", "2021-09-14", "Quý III năm 2021"),
+        ("2009-Q4", "quarter", "2009-09-15", "2009-12-14", "Quý IV năm 2009"),
+        ("2009-H1", "half", "2008-12-15", "2009-06-14", "6 tháng đầu năm 2009"),
+        ("2009-H2", "half", "2009-06-15", "2009-12-14", "6 tháng cuối năm 2009"),
+        ("2009-9M", "nine_months", "2008-12-15", "2009-09-14", "9 tháng năm 2009"),
+        ("2009", "year", "2008-12-15", "2009-12-14", "Năm 2009"),
+    ],
+)
+def test_cutoff_periods(text, period_type, start, end, label):
+    period = parse_period(text, "cutoff")
+    assert (period.period_type, period.start, period.end) == (period_type, D(start), D(end))
+    assert period.basis == "cutoff" and period.is_standard
+    assert period.label == label
+    assert period.dates_line == (f"(Từ ngày {D(start):%d/%m/%Y} đến ngày {D(end):%d/%m/%Y})")
+
+
+def test_an_unknown_basis_is_refused():
+    with pytest.raises(ValueError, match="unknown period basis 'fiscal'"):
+        parse_period("2009-Q1", "fiscal")
+
+
 def test_the_dates_line_of_a_quarter():
     assert parse_period("2009-Q1").dates_line == "(Từ ngày 01/01/2009 đến ngày 31/03/2009)"
 
@@ -46,7 +79,10 @@ def test_the_dates_line_of_a_quarter():
     [
         ("2009-01-01..2009-02-15", "01/01/2009 – 15/02/2009"),
         ("2009-02-10..2009-02-10", "10/02/2009 – 10/02/2009"),
-        ("2008-12-15..2009-03-14", "15/12/2008 – 14/03/2009"),
+        ("2008-12-16..2009-03-14", "16/12/2008 – 14/03/2009"),
+        # the official cut-off quarter (Nghị định 09/2019, Điều 12) is written as the quarter
+        ("2008-12-15..2009-03-14", "Quý I năm 2009"),
+        ("2009-02-15..2009-03-14", "Tháng 3 năm 2009"),
         # a range that is exactly a standard period is written as that period
         ("2009-01-01..2009-03-31", "Quý I năm 2009"),
         ("2009-07-01..2009-12-31", "6 tháng cuối năm 2009"),
