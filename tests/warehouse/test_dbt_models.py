@@ -447,8 +447,8 @@ def test_dossier_states_read_only_the_columns_they_need(tmp_path: Path) -> None:
     con = duckdb.connect(str(db_path), read_only=True)
     try:
         for path in (
-            compiled / "marts" / "fct_dossier_history.sql",  # the full rebuild's SQL
-            compiled / "intermediate" / "int_dossier_states_rederived.sql",  # a night's
+            compiled / "marts" / "dossiers" / "fct_dossier_history.sql",  # the full rebuild's SQL
+            compiled / "intermediate" / "dossiers" / "int_dossier_states_rederived.sql",  # a night's
         ):
             plan = json.loads(
                 con.execute("explain (format json) " + path.read_text()).fetchall()[0][1]
