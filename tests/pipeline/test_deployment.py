@@ -103,7 +103,9 @@ def test_compose_runs_airflow_3_as_a_real_deployment():
     init = services["airflow-init"]["command"][-1]
     assert "airflow db migrate" in init
     assert "airflow pools set motcua_duckdb 1" in init
-    assert "SIMPLE_AUTH_MANAGER_PASSWORDS_FILE" in init and "AIRFLOW_ADMIN_PASSWORD" in init
+    assert "AIRFLOW_ADMIN_PASSWORD:?" in init
+    # the admin's password is checked and written before anything else is done
+    assert init.index("python -m motcua.ops.admin write") < init.index("airflow db migrate")
     assert services["redis"]["profiles"] == ["celery"]
     assert services["airflow-dag-processor"]["command"] == "dag-processor"
     assert services["airflow-apiserver"]["command"] == "api-server"
