@@ -8,7 +8,7 @@ STAMP := $(VENV)/.motcua-installed
 
 export MOTCUA_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: install demo test lint format lock docs bench bench-ingest bench-validate bench-incremental clean
+.PHONY: install install-chromium install-services demo test test-production lint format lock docs bench bench-ingest bench-validate bench-incremental clean
 
 install: $(STAMP)
 
@@ -20,12 +20,26 @@ $(STAMP): requirements.lock pyproject.toml
 	$(UV) pip install --quiet --python $(PY) --no-deps -e .
 	@touch $(STAMP)
 
+install-chromium:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium)
+
+# PostgreSQL and Redis from Debian's packages for the production topology (tests/production);
+# the test starts its own server of each on 127.0.0.1 and stops it at the end.
+install-services:
+	@(command -v redis-server && ls /usr/lib/postgresql/*/bin/postgres) >/dev/null 2>&1 \
+		|| (apt-get update -qq && apt-get install -y -qq postgresql redis-server)
+
 demo: install
 	$(VENV)/bin/motcua demo
 
-test: install
+test: install install-services install-chromium
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q
+
+# docker-compose.yml's CeleryExecutor topology on PostgreSQL and Redis, a worker killed mid-run
+# (docs/operations.md, "The production topology, tested"); `make test` runs it too.
+test-production: install install-services install-chromium
+	$(PY) -m pytest -q -s -m production tests/production
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -42,6 +42,8 @@ WAREHOUSE = Asset("motcua://warehouse/motcua.duckdb", group="motcua")
 # "none" runs the DAG only when triggered (a staging machine, the real-executor test).
 SCHEDULE = os.environ.get("MOTCUA_NIGHTLY_SCHEDULE", "0 1 * * *")
 RETRIES = int(os.environ.get("MOTCUA_TASK_RETRIES", "2"))
+# Seconds before the first retry (then doubled each time, at most 30 minutes).
+RETRY_DELAY = dt.timedelta(seconds=int(os.environ.get("MOTCUA_TASK_RETRY_DELAY", "120")))
 
 
 def _run(stage_name: str, upstream: dict) -> dict:
@@ -89,7 +91,7 @@ def _task(stage: Stage):
     default_args={
         "pool": DUCKDB_POOL,
         "retries": RETRIES,
-        "retry_delay": dt.timedelta(minutes=2),
+        "retry_delay": RETRY_DELAY,
         "retry_exponential_backoff": True,
         "max_retry_delay": dt.timedelta(minutes=30),
         "execution_timeout": dt.timedelta(hours=3),

@@ -172,7 +172,7 @@ def _process(pid: int) -> psutil.Process | None:
     return None
 
 
-def stop(processes: list[subprocess.Popen], grace: float = 10) -> None:
+def stop(processes: list[subprocess.Popen], grace: float = 5) -> None:
     """SIGTERM each process we started (by its pid, its group and its descendants), SIGKILL what
     is left after ``grace`` seconds, and reap them all."""
     victims: dict[int, psutil.Process] = {}
