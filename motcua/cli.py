@@ -146,7 +146,7 @@ def cmd_export_bieu06(args: argparse.Namespace) -> int:
     settings = Settings.from_env(args.data_dir)
     out = Path(args.out)
     fmt = args.format or ("csv" if out.suffix.lower() == ".csv" else "xlsx")
-    basis = args.basis or periods.SETTINGS[periods.reporting_calendar()][0]
+    basis = args.basis or periods.reporting_calendar()
     period = parse_period(args.period.text, basis)
     report = export_bieu06(
         settings.warehouse_db, period, args.scope, out, sector=args.sector, fmt=fmt
@@ -260,7 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=(
             "the calendar of a standard period: calendar months, or the official cut-off "
             "(15th to 14th, Nghị định 09/2019/NĐ-CP Điều 12); default: the warehouse's "
-            "MOTCUA_REPORTING_CALENDAR (calendar when it is 'both')"
+            "MOTCUA_REPORTING_CALENDAR"
         ),
     )
     bieu06.add_argument(

@@ -12,11 +12,10 @@
   month. See docs/reports.md, "The reporting calendar".
 
 The warehouse computes its periods on the calendar named by ``MOTCUA_REPORTING_CALENDAR``
-(``calendar``, the default, or ``cutoff``; ``both`` computes the two side by side). Each period
-row carries ``period_basis``; a period is still named by ``(period_type, period_start)``, which
-cannot collide between the calendars (calendar periods start on the 1st, cut-off ones on the 15th).
-``dbt_project/models/intermediate/periods/int_periods.sql`` writes the same rule in SQL; a test
-holds the two equal.
+(``calendar``, the default, or ``cutoff``); ``rpt_bieu06`` and ``ind_cohort`` say which in
+``period_basis``. A change of the setting rebuilds the warehouse (motcua.warehouse.build
+fingerprints it). ``int_periods`` (with ``macros/reporting_calendar.sql``) writes the same rule in
+SQL; tests/warehouse/test_reporting_calendar.py holds the two equal.
 """
 
 from __future__ import annotations
@@ -31,8 +30,6 @@ from motcua.common.errors import PipelineError
 CALENDAR = "calendar"
 CUTOFF = "cutoff"
 BASES = (CALENDAR, CUTOFF)
-#: The values of MOTCUA_REPORTING_CALENDAR and the bases each one computes.
-SETTINGS = {CALENDAR: (CALENDAR,), CUTOFF: (CUTOFF,), "both": (CALENDAR, CUTOFF)}
 ENV_VAR = "MOTCUA_REPORTING_CALENDAR"
 CUTOFF_DAY = 14  # the last day of a cut-off month; the next one starts on the 15th
 
@@ -45,10 +42,10 @@ def reporting_calendar(environ: Mapping[str, str] | None = None) -> str:
     """The value of ``MOTCUA_REPORTING_CALENDAR`` (default ``calendar``), checked."""
     env = os.environ if environ is None else environ
     value = (env.get(ENV_VAR) or CALENDAR).strip().lower()
-    if value not in SETTINGS:
+    if value not in BASES:
         raise PipelineError(
             f"{ENV_VAR}={value!r} is not a reporting calendar: use "
-            f"{', '.join(SETTINGS)} (see docs/reports.md, 'The reporting calendar')"
+            f"{' or '.join(BASES)} (see docs/reports.md, 'The reporting calendar')"
         )
     return value
 

@@ -7,10 +7,9 @@ it) or the province (``province``: every unit, departments included).
 
 Figures per unit and sector:
 
-* a standard period is read from ``marts.rpt_bieu06``; on the cut-off calendar
-  (``--basis cutoff``, :mod:`motcua.common.periods`) it is read there when the warehouse is built
-  with cut-off periods (``MOTCUA_REPORTING_CALENDAR=cutoff`` or ``both``) and otherwise computed on
-  demand like a range;
+* a standard period is read from ``marts.rpt_bieu06`` when it is on the calendar the warehouse
+  is cut on (``period_basis``, ``MOTCUA_REPORTING_CALENDAR``, :mod:`motcua.common.periods`), and
+  otherwise computed on demand like a range;
 * an explicit range is computed on demand from ``marts.fct_dossier`` by :data:`ON_DEMAND_SQL`, the
   rules of the dbt models (``int_dossiers_latest``'s resolution class, ``period_dossier_rows`` and
   ``period_fact_sums`` in ``dbt_project/macros/period_facts.sql``, ``int_unit_sectors`` and
@@ -377,15 +376,14 @@ def rpt_figures(con: duckdb.DuckDBPyConnection, period_type: str, period_start: 
     return {(r[0], r[1]): tuple(int(v) for v in r[2:]) for r in rows}
 
 
-def _holds(con: duckdb.DuckDBPyConnection, period: Period) -> bool:
-    """Whether marts.rpt_bieu06 holds the standard period (a cut-off period is there only when
-    the warehouse is built with MOTCUA_REPORTING_CALENDAR=cutoff or both)."""
-    row = con.execute(
-        "select count(*) from marts.rpt_bieu06 "
-        "where period_type = ? and period_start = ? and period_end = ?",
-        [period.period_type, period.start, period.end],
-    ).fetchone()
-    return row[0] > 0
+def warehouse_basis(con: duckdb.DuckDBPyConnection) -> str:
+    """The calendar the warehouse's periods are cut on (``rpt_bieu06.period_basis``; calendar
+    months for a warehouse built before the column existed or holding no period)."""
+    columns = {c[0] for c in con.execute("select * from marts.rpt_bieu06 limit 0").description}
+    if "period_basis" not in columns:
+        return periods.CALENDAR
+    row = con.execute("select any_value(period_basis) from marts.rpt_bieu06").fetchone()
+    return row[0] or periods.CALENDAR
 
 
 def _standard_period_status(con: duckdb.DuckDBPyConnection, period: Period) -> tuple[bool, dt.date]:
@@ -626,7 +624,7 @@ def build_report(
 ) -> Bieu06Report:
     """Everything the form prints for ``scope`` and ``period`` (one sector with ``sector``)."""
     as_of_d = warehouse_date(con)
-    if period.is_standard and (period.basis == periods.CALENDAR or _holds(con, period)):
+    if period.is_standard and period.basis == warehouse_basis(con):
         is_complete, as_of = _standard_period_status(con, period)
         figures = rpt_figures(con, period.period_type, period.start)
         source = "marts.rpt_bieu06"
@@ -639,8 +637,9 @@ def build_report(
         is_complete = period.end <= as_of_d
         figures = on_demand_figures(con, period.start, period.end, as_of_d)
         source = "on demand (marts.fct_dossier)"
-        if period.is_standard:  # a cut-off period of a warehouse built on calendar months
-            source += ", cut-off calendar"
+        if period.is_standard:  # a period on the other calendar than the warehouse's
+            cutoff = period.basis == periods.CUTOFF
+            source += ", cut-off calendar" if cutoff else ", calendar months"
     names = sector_names(con)
     if sector == ALL:
         sector = None

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import duckdb
 
-from motcua.common import store
+from motcua.common import periods, store
 from motcua.common.config import DBT_PROJECT_DIR, Settings
 from motcua.common.errors import PipelineError
 from motcua.common.store import sql_literal
@@ -138,6 +138,8 @@ def _fingerprints(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, str
             columns = con.execute(f"select * from {catalog}.{table} limit 0").description
             out[table] = str([c[0] for c in columns])
     out["dbt_project"] = _project_fingerprint()
+    # the periods are cut on this calendar: another one means every period is new
+    out["reporting_calendar"] = periods.reporting_calendar()
     return out
 
 

@@ -58,7 +58,7 @@ def test_ranges_that_are_no_standard_period():
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(None, "calendar"), ("", "calendar"), ("cutoff", "cutoff"), (" Both ", "both")],
+    [(None, "calendar"), ("", "calendar"), ("cutoff", "cutoff"), (" CutOff ", "cutoff")],
 )
 def test_the_setting(value, expected):
     env = {} if value is None else {"MOTCUA_REPORTING_CALENDAR": value}
@@ -66,5 +66,5 @@ def test_the_setting(value, expected):
 
 
 def test_a_bad_setting_says_what_is_accepted():
-    with pytest.raises(PipelineError, match="use calendar, cutoff, both"):
+    with pytest.raises(PipelineError, match="use calendar or cutoff"):
         periods.reporting_calendar({"MOTCUA_REPORTING_CALENDAR": "fiscal"})
