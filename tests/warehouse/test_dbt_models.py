@@ -446,9 +446,10 @@ def test_dossier_states_read_only_the_columns_they_need(tmp_path: Path) -> None:
     compiled = tmp_path / "target" / "compiled" / "motcua" / "models"
     con = duckdb.connect(str(db_path), read_only=True)
     try:
+        # the full rebuild's SQL, then a night's
         for path in (
-            compiled / "marts" / "dossiers" / "fct_dossier_history.sql",  # the full rebuild's SQL
-            compiled / "intermediate" / "dossiers" / "int_dossier_states_rederived.sql",  # a night's
+            compiled / "marts" / "dossiers" / "fct_dossier_history.sql",
+            compiled / "intermediate" / "dossiers" / "int_dossier_states_rederived.sql",
         ):
             plan = json.loads(
                 con.execute("explain (format json) " + path.read_text()).fetchall()[0][1]
