@@ -211,15 +211,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser(
         "demo",
-        help="generate the demo province (Hà Tĩnh 2008–2009) and run the nightly DAG on it",
+        help="generate a demo province (default: Hà Tĩnh 2008–2009) and run the nightly DAG on it",
         description=(
-            "Writes the demo unit registry, procedure catalogue and one year of nightly "
-            "submissions (July 2008 – June 2009) into the data folder, runs the nightly DAG for "
-            "2009-06-30, and prints the province's indicators."
+            "Writes the demo unit registry, unit successions, procedure catalogue and the nightly "
+            "submissions of the profile into the data folder (hatinh: July 2008 – June 2009; "
+            "hatinh-2026: January 2025 – June 2026, across the 1 July 2025 reform), runs the "
+            "nightly DAG for the profile's last night, and prints the province's indicators."
         ),
     )
     demo.add_argument("--seed", type=int, default=2009, help="generator seed (default 2009)")
-    demo.add_argument("--profile", default="hatinh", choices=["hatinh", "small"])
+    demo.add_argument(
+        "--profile",
+        default="hatinh",
+        choices=["hatinh", "small", "hatinh-2026"],
+        help="hatinh: the 2008-2009 review (default); small: a few units for tests; "
+        "hatinh-2026: Hà Tĩnh 2025-01-01 … 2026-06-30 across the two-level reform of 2025-07-01",
+    )
     demo.add_argument("--date", type=_date, help="report date to run (default: last demo night)")
     demo.add_argument("--quiet", action="store_true")
     demo.set_defaults(func=cmd_demo)

@@ -86,6 +86,14 @@ create table if not exists ref_units (
     valid_to date
 );
 
+create table if not exists ref_unit_successions (
+    old_unit_code varchar not null,
+    successor_unit_code varchar not null,
+    effective_date date not null,
+    kind varchar not null,
+    note varchar
+);
+
 create table if not exists ref_procedures (
     procedure_code varchar not null,
     procedure_name varchar,

@@ -4,6 +4,7 @@
 (``shared/spec/submission-contract.md``) describes::
 
     reference/units.csv
+    reference/unit_successions.csv
     reference/procedures.csv
     landing/<YYYY-MM-DD>/<unit_code>.csv
 
@@ -26,6 +27,14 @@ Profiles
     12 procedures in 3 sectors, 2009-01-01 … 2009-02-14 (Tết inside), ≈ 450 dossiers (refused,
     withdrawn, late and overdue ones included), every planted gap kind at least twice. Its
     ``expected`` holds the cohort of the whole period as of 2009-02-14.
+``hatinh-2026`` (Hà Tĩnh as it is today; docs/demo.md)
+    2025-01-01 … 2026-06-30: the 12 district-level units and 209 communes of 2025-01-01 until
+    2025-06-30, the 69 commune-level units of the two-level local government from 2025-07-01
+    (real GSO codes and names, :mod:`motcua.demo.hatinh2026`), 5 departments and the provincial
+    public administration centre; 420,000 dossiers received (``dossiers=`` sets fewer), mostly
+    online. The merged units' open dossiers are carried on by their successors under their
+    original codes (the contract's handover: the successor's file reports their later changes).
+    No calibration target: ``expected`` holds the cohort of the whole period.
 
 Realism
 -------
@@ -65,12 +74,12 @@ import random
 import shutil
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from . import hatinh
+from . import hatinh, hatinh2026
 from .hatinh import Procedure, Unit
 
 LOCAL_TZ = timezone(timedelta(hours=7))  # Asia/Ho_Chi_Minh, no DST
@@ -87,9 +96,20 @@ _HOLIDAYS = frozenset(
         "2009-01-01 2009-01-25 2009-01-26 2009-01-27 2009-01-28 2009-01-29 2009-04-04 2009-04-06 "
         "2009-04-30 2009-05-01 2009-09-02 "
         "2010-01-01 2010-02-13 2010-02-14 2010-02-15 2010-02-16 2010-02-17 2010-02-18 2010-02-19 "
-        "2010-04-23 2010-04-30 2010-05-01 2010-05-03 2010-09-02"
+        "2010-04-23 2010-04-30 2010-05-01 2010-05-03 2010-09-02 "
+        # 2024-2027 (hatinh-2026): the weekdays off of motcua.common.calendar (the package and the
+        # seed holiday_overrides, e.g. Friday 2025-05-02 off for Saturday 2025-04-26 worked)
+        "2024-01-01 2024-02-08 2024-02-09 2024-02-12 2024-02-13 2024-02-14 2024-04-18 2024-04-29 "
+        "2024-04-30 2024-05-01 2024-09-02 2024-09-03 2025-01-01 2025-01-27 2025-01-28 2025-01-29 "
+        "2025-01-30 2025-01-31 2025-04-07 2025-04-30 2025-05-01 2025-05-02 2025-09-01 2025-09-02 "
+        "2026-01-01 2026-02-16 2026-02-17 2026-02-18 2026-02-19 2026-02-20 2026-04-27 2026-04-30 "
+        "2026-05-01 2026-08-31 2026-09-01 2026-09-02 2026-11-24 2027-01-01 2027-02-04 2027-02-05 "
+        "2027-02-08 2027-02-09 2027-02-10 2027-04-16 2027-04-30 2027-05-03 2027-09-02 2027-09-03 "
+        "2027-11-24"
     ).split()
 )
+# weekend days worked in exchange (holiday_overrides)
+_WORKED = frozenset(date.fromisoformat(s) for s in ("2024-05-04", "2025-04-26", "2026-08-22"))
 
 EN_COLUMNS = [
     "dossier_code",
@@ -251,7 +271,7 @@ class _Calendar:
         self.count_upto: dict[date, int] = {}  # working days ≤ d
         d = first
         while d <= last:
-            if d.weekday() < 5 and d not in _HOLIDAYS:
+            if self.is_working(d):
                 self.wd.append(d)
             self.count_upto[d] = len(self.wd)
             d += timedelta(days=1)
@@ -263,7 +283,7 @@ class _Calendar:
         return self.wd[self.count_upto[d] + n - 1]
 
     def is_working(self, d: date) -> bool:
-        return d.weekday() < 5 and d not in _HOLIDAYS
+        return (d.weekday() < 5 and d not in _HOLIDAYS) or d in _WORKED
 
     def last_on_or_before(self, d: date) -> date:
         return self.wd[self.count_upto[d] - 1]
@@ -297,6 +317,18 @@ class _Profile:
     rates: dict[str, float]  # base daily volumes per level
     p_withdraw: float = 0.004
     withdraw_margin: int = 45  # withdrawn dossiers are received at least this many days before
+    # reference/unit_successions.csv: (old_unit_code, successor_unit_code, effective_date, kind,
+    # note)
+    successions: list[tuple[str, str, date, str, str]] = field(default_factory=list)
+    # old unit code -> the unit that carries on its open dossiers after its last day, under their
+    # original codes (submission-contract.md); None: a merged-away unit's ledger just stops
+    handovers: dict[str, str] | None = None
+    # hooks of a profile whose units are not the 2009 registry's (hatinh-2026)
+    rate_of: Callable[[Unit], float] | None = None
+    online_of: Callable[[Unit], float] | None = None
+    procedures_for: Callable[[Unit, list[Procedure]], list[Procedure]] | None = None
+    agency_of: Callable[[Unit, Procedure], str] | None = None
+    addresses: Callable[[list[Unit]], tuple] | None = None
 
 
 _HATINH_TARGETS = {
@@ -321,10 +353,41 @@ _GAP_RATES = {
 
 
 SMALL_MERGER = date(2009, 2, 1)  # small profile: 18412 + 18418 → 18413 from this date
+PROFILES = ("hatinh", "small", "hatinh-2026")
 
 
-def _profile(name: str) -> _Profile:
+def _merger(old: Sequence[str], new: str, day: date, note: str) -> list[tuple]:
+    return [(code, new, day, "merge", note) for code in old]
+
+
+def _profile(name: str, dossiers: int | None = None) -> _Profile:
     catalogue = list(hatinh.PROCEDURES)
+    if name == "hatinh-2026":
+        total = dossiers or hatinh2026.DOSSIERS
+        units = hatinh2026.build_units()
+        return _Profile(
+            name=name,
+            units=units,
+            procedures=list(hatinh2026.PROCEDURE_CATALOGUE),
+            start=hatinh2026.START,
+            end=hatinh2026.END,
+            counted_total=total,
+            targets=None,
+            n_refused=max(8, round(total * 0.005)),
+            n_registered=max(4, round(total * 0.0015)),
+            gap_rates=dict(_GAP_RATES),
+            gap_min=3,
+            rates={},
+            successions=hatinh2026.successions(),
+            handovers=hatinh2026.handovers(),
+            rate_of=lambda u: hatinh2026.RATES[hatinh2026.kind_of(u)],
+            online_of=lambda u: hatinh2026.ONLINE[hatinh2026.kind_of(u)],
+            procedures_for=hatinh2026.procedures_for,
+            agency_of=hatinh2026.handling_agency,
+            addresses=hatinh2026.addresses,
+        )
+    if dossiers is not None:
+        raise ValueError(f"profile {name!r} has a fixed volume (dossiers= is for hatinh-2026)")
     if name == "hatinh":
         return _Profile(
             name="hatinh",
@@ -339,6 +402,13 @@ def _profile(name: str) -> _Profile:
             gap_rates=dict(_GAP_RATES),
             gap_min=3,
             rates={"department": 3.0, "district": 7.0, "commune": 0.55},
+            successions=_merger(
+                [c for c, _ in hatinh.MERGER_2008_PREDECESSORS],
+                hatinh.MERGER_2008_SUCCESSOR,
+                hatinh.MERGED_2008,
+                "Xã Việt Tiến và Xã Xuyên Thủy (Thạch Hà) sáp nhập thành Xã Việt Xuyên "
+                "(dữ liệu demo)",
+            ),
         )
     if name == "small":
         full = hatinh.build_units()
@@ -370,7 +440,7 @@ def _profile(name: str) -> _Profile:
         ]
         # a merger inside the period: Thiên Lộc and Vượng Lộc (Can Lộc) end on 2009-01-31, the
         # new commune 18413 Thiên Vượng is in force (and sends ledgers) from 2009-02-01; the
-        # predecessors' ledgers stop, their open dossiers stay theirs (seed unit_successions.csv)
+        # predecessors' ledgers stop, their open dossiers stay theirs (unit_successions.csv)
         merged = {"Xã Thiên Lộc", "Xã Vượng Lộc"}
         units = [
             Unit(
@@ -415,8 +485,15 @@ def _profile(name: str) -> _Profile:
             rates={"department": 1.5, "district": 4.0, "commune": 1.4},
             p_withdraw=0.015,
             withdraw_margin=20,
+            successions=_merger(
+                ["18412", "18418"],
+                "18413",
+                SMALL_MERGER,
+                "Xã Thiên Lộc và Xã Vượng Lộc (Can Lộc) sáp nhập thành Xã Thiên Vượng "
+                "(hồ sơ demo small)",
+            ),
         )
-    raise ValueError(f"unknown profile {name!r} (expected 'hatinh' or 'small')")
+    raise ValueError(f"unknown profile {name!r} (expected one of {', '.join(PROFILES)})")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -527,7 +604,7 @@ def _applicant(rng: random.Random, proc: Procedure, addr_pool: list[tuple[str, s
         )
         ident = f"30{rng.randrange(0, 10**8):08d}"
         phone = f"0393{rng.randrange(0, 10**6):06d}"
-        address = f"Số {rng.randint(1, 250)}, {commune}, {district}, Hà Tĩnh"
+        address = f"Số {rng.randint(1, 250)}, {_place(commune, district)}, Hà Tĩnh"
         return name, ident, phone, address
     family = rng.choices(hatinh.FAMILY_NAMES, weights=hatinh.FAMILY_WEIGHTS)[0]
     if rng.random() < 0.5:
@@ -545,8 +622,13 @@ def _applicant(rng: random.Random, proc: Procedure, addr_pool: list[tuple[str, s
     kind = (
         "Tổ dân phố" if commune.startswith(("Phường", "Thị trấn")) else rng.choice(("Thôn", "Xóm"))
     )
-    address = f"{kind} {rng.randint(1, 14)}, {commune}, {district}, Hà Tĩnh"
+    address = f"{kind} {rng.randint(1, 14)}, {_place(commune, district)}, Hà Tĩnh"
     return name, ident, phone, address
+
+
+def _place(commune: str, district: str) -> str:
+    """'Xã A, Huyện B', or 'Xã A' where there is no district level (from 2025-07-01)."""
+    return f"{commune}, {district}" if district else commune
 
 
 def _largest_remainder(total: int, weights: list[float]) -> list[int]:
@@ -565,11 +647,13 @@ class _Generator:
         self.p = prof
         self.seed = seed
         self.rng = random.Random(f"motcua-demo/{prof.name}/{seed}")
-        self.cal = _Calendar(date(2007, 1, 1), date(2010, 12, 31))
+        self.cal = _Calendar(
+            min(date(2007, 1, 1), date(prof.start.year - 1, 1, 1)),
+            max(date(2010, 12, 31), date(prof.end.year + 1, 12, 31)),
+        )
         self.S, self.E = prof.start, prof.end
         self.E_wd = self.cal.last_on_or_before(self.E)
         self.units = prof.units
-        self.by_code = {u.unit_code: u for u in self.units}
         self.submitting = sorted(
             (
                 u
@@ -580,34 +664,68 @@ class _Generator:
                 and u.valid_from <= self.E
                 and (u.valid_to is None or u.valid_to >= max(self.S, u.one_stop_since))
             ),
-            key=lambda u: u.unit_code,
+            key=lambda u: (u.unit_code, u.valid_from),
         )
+        # Internal key of a sending unit version: its code, or code@valid_from for the later
+        # versions of a code that has several (a new commune keeping a predecessor's code); the
+        # files are named by the code (code_of).
+        self.key: dict[Unit, str] = {}
+        for u in self.submitting:
+            taken = u.unit_code in self.key.values()
+            self.key[u] = f"{u.unit_code}@{u.valid_from.isoformat()}" if taken else u.unit_code
+        self.code_of = {k: u.unit_code for u, k in self.key.items()}
+        self.unit_of = {k: u for u, k in self.key.items()}
         # a unit sends ledgers while it runs the one-stop shop and is in force
         self.first_night = {
-            u.unit_code: max(u.one_stop_since, self.S, u.valid_from) for u in self.submitting
+            self.key[u]: max(u.one_stop_since, self.S, u.valid_from) for u in self.submitting
         }
-        self.last_night = {u.unit_code: min(self.E, u.valid_to or self.E) for u in self.submitting}
-        self.styles = {u.unit_code: _style_for(i) for i, u in enumerate(self.submitting)}
+        self.last_night = {self.key[u]: min(self.E, u.valid_to or self.E) for u in self.submitting}
+        self.styles = {self.key[u]: _style_for(i) for i, u in enumerate(self.submitting)}
+        # old key -> key of the version that carries on its open dossiers (contract's handover)
+        self.successor: dict[str, str] = {}
+        if prof.handovers:
+            first_version = {}
+            for u in self.submitting:
+                first_version.setdefault(u.unit_code, [])
+                first_version[u.unit_code].append(u)
+            for u in self.submitting:
+                new_code = prof.handovers.get(u.unit_code)
+                if new_code is None or u.valid_to is None:
+                    continue
+                later = [v for v in first_version.get(new_code, []) if v.valid_from > u.valid_to]
+                if later:
+                    self.successor[self.key[u]] = self.key[min(later, key=lambda v: v.valid_from)]
         self.planted: list[PlantedGap] = []
         self.dossiers: list[_Dossier] = []
-        self.by_unit: dict[str, list[_Dossier]] = {u.unit_code: [] for u in self.submitting}
+        self.by_unit: dict[str, list[_Dossier]] = {self.key[u]: [] for u in self.submitting}
         self.present: dict[str, list[date]] = {}
         self.files: dict[str, dict[date, list[list]]] = {}
         self.late_files: list[tuple[str, date, date]] = []
+        self.addr_of: dict[str, list[tuple[str, str]]] = {}
+        if prof.addresses is not None:
+            self.addr_all, pools = prof.addresses(self.units)
+            self.addr_of = {self.key[u]: pools[u] for u in self.submitting if u in pools}
+            self.district_names = {}
+            return
         districts = {
             u.unit_code: u.unit_name for u in hatinh.build_units() if u.level == "district"
         }
         self.district_names = districts
         self.addr_all = [(name, districts[d]) for _, name, d in hatinh.commune_rows()]
-        self.addr_by_district: dict[str, list[tuple[str, str]]] = {}
+        addr_by_district: dict[str, list[tuple[str, str]]] = {}
         for _, name, d in hatinh.commune_rows():
-            self.addr_by_district.setdefault(d, []).append((name, districts[d]))
+            addr_by_district.setdefault(d, []).append((name, districts[d]))
+        for u in self.submitting:
+            if u.level == "district":
+                self.addr_of[self.key[u]] = addr_by_district.get(u.unit_code, self.addr_all)
+            elif u.level == "commune":
+                self.addr_of[self.key[u]] = [(u.unit_name, districts[u.parent_code])]
 
     # --- behaviour -------------------------------------------------------------------------
     def _behaviour(self) -> dict[str, _Behaviour]:
         out = {}
         for u in self.submitting:
-            r = random.Random(f"motcua-demo/{self.p.name}/{self.seed}/unit/{u.unit_code}")
+            r = random.Random(f"motcua-demo/{self.p.name}/{self.seed}/unit/{self.key[u]}")
             factor = r.uniform(0.55, 1.6)
             if u.unit_name.startswith(("Phường", "Thị trấn", "Thành phố", "Thị xã")):
                 factor *= 1.4
@@ -618,8 +736,9 @@ class _Generator:
                 stale, miss = r.uniform(0.09, 0.18), r.uniform(0.01, 0.03)
             else:
                 stale, miss = r.uniform(0.18, 0.30), r.uniform(0.03, 0.07)
-            out[u.unit_code] = _Behaviour(
-                volume=self.p.rates[u.level] * factor,
+            rate = self.p.rate_of(u) if self.p.rate_of else self.p.rates[u.level]
+            out[self.key[u]] = _Behaviour(
+                volume=rate * factor,
                 p_stale=stale,
                 p_late=r.uniform(0.02, 0.10),
                 p_exact=r.uniform(0.15, 0.35),
@@ -635,20 +754,20 @@ class _Generator:
         rng, cal = self.rng, self.cal
         beh = self._behaviour()
         self.beh = beh
+        key = self.key
         wdays = {c: cal.between(self.first_night[c], self.last_night[c]) for c in self.first_night}
-        weights = [beh[u.unit_code].volume * len(wdays[u.unit_code]) for u in self.submitting]
+        weights = [beh[key[u]].volume * len(wdays[key[u]]) for u in self.submitting]
         counts = _largest_remainder(self.p.counted_total, weights)
-        procs_of = {
-            u.unit_code: hatinh.procedures_for(u, self.p.procedures) for u in self.submitting
-        }
+        procedures_for = self.p.procedures_for or hatinh.procedures_for
+        procs_of = {key[u]: procedures_for(u, self.p.procedures) for u in self.submitting}
 
         # never-received dossiers (refused at the counter / registered online, never accepted)
-        extra: dict[str, list[str]] = {u.unit_code: [] for u in self.submitting}
-        refusing = [u.unit_code for u in self.submitting if procs_of[u.unit_code]]
+        extra: dict[str, list[str]] = {key[u]: [] for u in self.submitting}
+        refusing = [key[u] for u in self.submitting if procs_of[key[u]]]
         online = [
-            u.unit_code
+            key[u]
             for u in self.submitting
-            if u.level in ("department", "district") and procs_of[u.unit_code]
+            if u.level in ("department", "district") and procs_of[key[u]]
         ]
         for _ in range(self.p.n_refused):
             extra[rng.choice(refusing)].append("refused")
@@ -656,18 +775,17 @@ class _Generator:
             extra[rng.choice(online)].append("registered")
 
         for u, n in zip(self.submitting, counts, strict=True):
+            k = key[u]
             code = u.unit_code
-            b = beh[code]
-            procs = procs_of[code]
+            b = beh[k]
+            procs = procs_of[k]
             pweights = [p.weight for p in procs]
-            if u.level == "district":
-                addr = self.addr_by_district.get(code, self.addr_all)
-            elif u.level == "commune":
-                addr = [(u.unit_name, self.district_names[u.parent_code])]
-            else:
-                addr = self.addr_all
-            kinds = ["counted"] * n + extra[code]
-            days = rng.choices(wdays[code], k=len(kinds))
+            addr = self.addr_of.get(k, self.addr_all)
+            online_share = (
+                self.p.online_of(u) if self.p.online_of else (0.0 if u.level == "commune" else 0.03)
+            )
+            kinds = ["counted"] * n + extra[k]
+            days = rng.choices(wdays[k], k=len(kinds))
             rng.shuffle(kinds)
             items = sorted(zip(days, kinds, strict=True), key=lambda x: x[0])
             seq: dict[date, int] = {}
@@ -683,26 +801,28 @@ class _Generator:
                 d.rtime = rng.randint(7 * 60 + 30, 16 * 60 + 45)
                 d.ftime = rng.randint(8 * 60, 17 * 60)
                 d.ttime = rng.randint(7 * 60 + 30, 17 * 60)
-                online_share = 0.0 if u.level == "commune" else 0.03
                 if kind == "registered":
                     d.channel = 2
                 else:
                     x = rng.random()
                     d.channel = 2 if x < online_share else (3 if x > 0.985 else 1)
                 d.applicant = _applicant(rng, d.proc, addr)
-                d.agency = hatinh.handling_agency(
-                    u,
-                    d.proc,
-                    self.district_names.get(u.parent_code, u.unit_name)
-                    if u.level == "commune"
-                    else self.district_names.get(code, u.unit_name),
-                )
+                if self.p.agency_of is not None:
+                    d.agency = self.p.agency_of(u, d.proc)
+                else:
+                    d.agency = hatinh.handling_agency(
+                        u,
+                        d.proc,
+                        self.district_names.get(u.parent_code, u.unit_name)
+                        if u.level == "commune"
+                        else self.district_names.get(code, u.unit_name),
+                    )
                 d.due = cal.add(r, d.proc.statutory_days)
                 d.cat = kind
                 if kind == "counted":
                     self._natural(d)
                 self.dossiers.append(d)
-                self.by_unit[code].append(d)
+                self.by_unit[k].append(d)
 
     def _early_f(self, d: _Dossier) -> date:
         n = d.proc.statutory_days
@@ -882,7 +1002,7 @@ class _Generator:
         min_missing = self.p.gap_min
         total_missing = 0
         for u in self.submitting:
-            code = u.unit_code
+            code = self.key[u]
             nights = _days(self.first_night[code], self.last_night[code])
             b = self.beh[code]
             missing: set[date] = set()
@@ -898,27 +1018,37 @@ class _Generator:
             self.present[code] = [n for n in nights if n not in missing]
             total_missing += len(missing)
             for n in sorted(missing):
-                self.planted.append(PlantedGap(R01, code, n, None, "no file for this night"))
+                self.planted.append(
+                    PlantedGap(R01, self.code_of[code], n, None, "no file for this night")
+                )
         if total_missing < min_missing:  # small profile: make sure a few nights are missing
             extra = min_missing - total_missing
             for u in self.submitting[:extra]:
-                code = u.unit_code
+                code = self.key[u]
                 n = self.present[code][len(self.present[code]) // 3]
                 self.present[code].remove(n)
-                self.planted.append(PlantedGap(R01, code, n, None, "no file for this night"))
+                self.planted.append(
+                    PlantedGap(R01, self.code_of[code], n, None, "no file for this night")
+                )
 
+        # each date → the night whose file reports it (the next present night), per unit version
+        emit_on: dict[str, dict[date, date]] = {}
         for u in self.submitting:
-            code = u.unit_code
-            present = self.present[code]
-            # each date → the night whose file reports it (the next present night)
-            emit_on: dict[date, date] = {}
-            pres = set(present)
+            code = self.key[u]
+            emit_on[code] = {}
+            pres = set(self.present[code])
             nxt = None
             for n in reversed(_days(self.first_night[code], self.last_night[code])):
                 if n in pres:
                     nxt = n
-                emit_on[n] = nxt
-            files: dict[date, list[list]] = {n: [] for n in present}
+                emit_on[code][n] = nxt
+            self.files[code] = {n: [] for n in self.present[code]}
+        # A row is [dossier, snapshot, overrides, night, key of the unit whose file holds it].
+        # After a unit's last night its open dossiers' news go into its successor's ledger
+        # (self.successor, the contract's handover), else nowhere (the ledger stops).
+        for u in self.submitting:
+            code = self.key[u]
+            heir = self.successor.get(code)
             for d in self.by_unit[code]:
                 status, resched, fin, ret, note = 0, None, None, None, ""
                 last_night = None
@@ -935,19 +1065,22 @@ class _Generator:
                     if nt:
                         note = nt
                     snap = (status, resched, fin, ret, note)
-                    night = emit_on.get(day)
+                    holder = code
+                    night = emit_on[code].get(day)
+                    if night is None and heir is not None:
+                        holder, night = heir, emit_on[heir].get(day)
                     if night is None:  # after the unit's last ledger (merged away)
                         break
-                    if night == last_night:
+                    if (holder, night) == last_night:
                         d.rows[-1][1] = snap
                     else:
-                        row = [d, snap, None, night]
+                        row = [d, snap, None, night, holder]
                         d.rows.append(row)
-                        files[night].append(row)
-                        last_night = night
+                        self.files[holder][night].append(row)
+                        last_night = (holder, night)
+        for files in self.files.values():
             for rows in files.values():
                 rows.sort(key=lambda row: row[0].code)
-            self.files[code] = files
 
     # --- planted row-level gaps ------------------------------------------------------------
     def plant(self) -> None:
@@ -966,15 +1099,13 @@ class _Generator:
         def pick(key: str, cands: list[list]) -> list[list]:
             cands = [r for r in cands if id(r) not in used]
             chosen = grng.sample(cands, min(want(key), len(cands)))
-            chosen.sort(key=lambda r: (r[0].unit.unit_code, r[3], r[0].code))
+            chosen.sort(key=lambda r: (r[4], r[3], r[0].code))
             for r in chosen:
                 used.add(id(r))
             return chosen
 
         def note(rule: str, row: list, detail: str) -> None:
-            self.planted.append(
-                PlantedGap(rule, row[0].unit.unit_code, row[3], row[0].code, detail)
-            )
+            self.planted.append(PlantedGap(rule, self.code_of[row[4]], row[3], row[0].code, detail))
 
         def ov(row: list) -> dict:
             if row[2] is None:
@@ -989,11 +1120,12 @@ class _Generator:
                 for r in all_rows
                 if r[0].cat == "late" and all(id(x) not in used for x in r[0].rows)
             }.values(),
-            key=lambda d: (d.unit.unit_code, d.code),
+            key=lambda d: (d.unit.unit_code, d.unit.valid_from, d.code),
         )
         n_due = max(1, round(want("R07_due") / 2.5))
         for d in sorted(
-            grng.sample(late_ds, min(n_due, len(late_ds))), key=lambda d: (d.unit.unit_code, d.code)
+            grng.sample(late_ds, min(n_due, len(late_ds))),
+            key=lambda d: (d.unit.unit_code, d.unit.valid_from, d.code),
         ):
             bad = d.received - timedelta(days=grng.randint(1, 6))
             for row in d.rows:
@@ -1043,7 +1175,7 @@ class _Generator:
         # R06 last, on rows without other gaps: the same row twice in its file
         dups = pick("R06", [r for r in all_rows if r[1][0] in (2, 4, 9, 10)])
         for row in dups:
-            rows = self.files[row[0].unit.unit_code][row[3]]
+            rows = self.files[row[4]][row[3]]
             rows.insert(rows.index(row) + 1, row)
             note(R06, row, "dossier listed twice in the file")
         self.n_gap_rows = len(used)
@@ -1058,18 +1190,21 @@ class _Generator:
         ]
         k = max(self.p.gap_min, round(0.003 * len(cands)))
         for c, n in sorted(lrng.sample(cands, min(k, len(cands)))):
-            self.late_files.append((c, n, n + timedelta(days=lrng.randint(2, 5))))
+            self.late_files.append((self.code_of[c], n, n + timedelta(days=lrng.randint(2, 5))))
 
     # --- evaluation (the figures the rows give by indicators.md) ----------------------------
     def evaluate(self) -> dict:
         S, E = self.S, self.E
         latest: dict[tuple[str, str], tuple] = {}
         first7: dict[tuple[str, str], date] = {}
-        for code in sorted(self.files):
-            for night in sorted(self.files[code]):
+        # night by night: a dossier carried on by a successor is reported by two units in turn;
+        # it stays the dossier of the unit that received it (the contract's handover)
+        files = sorted((night, code) for code in self.files for night in self.files[code])
+        for night, code in files:
+            if True:
                 for row in self.files[code][night]:
                     d, snap, o = row[0], row[1], row[2] or {}
-                    key = (code, d.code)
+                    key = (d.unit.unit_code, d.code)
                     latest[key] = (
                         d,
                         snap[0],
@@ -1079,15 +1214,14 @@ class _Generator:
                     )
                     if snap[0] == 7 and key not in first7:
                         first7[key] = night
-        district_of = {}
-        for u in self.units:
-            district_of[u.unit_code] = (
-                u.parent_code
-                if u.level == "commune"
-                else u.unit_code
-                if u.level == "district"
-                else None
-            )
+        districts = {u.unit_code for u in self.units if u.level == "district"}
+
+        def district_of(u: Unit) -> str | None:
+            """The district of the unit version that received the dossier."""
+            if u.level == "commune":
+                return u.parent_code if u.parent_code in districts else None
+            return u.unit_code if u.level == "district" else None
+
         zero = {"received": 0, "returned_on_time": 0, "returned_late": 0, "in_process": 0}
         tot = dict(zero)
         by_sector: dict[str, dict] = {}
@@ -1103,7 +1237,7 @@ class _Generator:
             else:
                 out = "in_process"
             buckets = [tot, by_sector.setdefault(d.sector_code, dict(zero))]
-            dc = district_of.get(key[0])
+            dc = district_of(d.unit)
             if dc:
                 buckets.append(by_district.setdefault(dc, dict(zero)))
             for b in buckets:
@@ -1162,6 +1296,11 @@ class _Generator:
                         _iso(u.valid_to),
                     ]
                 )
+        with open(ref / "unit_successions.csv", "w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["old_unit_code", "successor_unit_code", "effective_date", "kind", "note"])
+            for old, new, day, kind, note in self.p.successions:
+                w.writerow([old, new, day.isoformat(), kind, note])
         with open(ref / "procedures.csv", "w", encoding="utf-8", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(
@@ -1214,14 +1353,14 @@ class _Generator:
                     else:
                         data = _render(style, [self._values(r, style) for r in rows])
                         n_rows += len(rows)
-                    arrived = late.get((code, night))
+                    arrived = late.get((self.code_of[code], night))
                     if arrived is not None:
                         ts = datetime(
                             arrived.year, arrived.month, arrived.day, 8, 30, tzinfo=LOCAL_TZ
                         ).timestamp()
                     else:
                         ts = (base + timedelta(seconds=37 * (i % 300))).timestamp()
-                    name = f"{code}.csv"
+                    name = f"{self.code_of[code]}.csv"
                     if use_fd:  # a few times faster than open()/write_bytes() per file
                         fd = os.open(name, flags, 0o644, dir_fd=dir_fd)
                         try:
@@ -1275,7 +1414,7 @@ class _Generator:
 
 def _unit_order(u: Unit) -> tuple:
     rank = {"province": 0, "department": 1, "district": 2, "commune": 3}[u.level]
-    return (rank, u.parent_code if u.level == "commune" else "", u.unit_code)
+    return (rank, u.parent_code if u.level == "commune" else "", u.unit_code, u.valid_from)
 
 
 def _iso(d: date | None) -> str:
@@ -1319,8 +1458,11 @@ def generate_province(
     seed: int = 2009,
     profile: str = "hatinh",
     overwrite: bool = False,
+    dossiers: int | None = None,
 ) -> GenerationReport:
-    """Write reference data and nightly landing files for a profile (``hatinh`` or ``small``).
+    """Write reference data and nightly landing files for a profile (``hatinh``, ``small`` or
+    ``hatinh-2026``). ``dossiers`` sets the number of dossiers received of ``hatinh-2026``
+    (default :data:`motcua.demo.hatinh2026.DOSSIERS`; tests use fewer).
 
     Refuses to write into a data folder whose ``landing/`` already holds files unless
     ``overwrite`` is true, in which case ``landing/`` and ``reference/`` (only those) are
@@ -1334,7 +1476,7 @@ def generate_province(
             raise FileExistsError(f"{landing} is not empty (pass overwrite=True to replace it)")
         shutil.rmtree(landing)
         shutil.rmtree(data_dir / "reference", ignore_errors=True)
-    prof = _profile(profile)
+    prof = _profile(profile, dossiers)
     g = _Generator(prof, seed)
     g.make_dossiers()
     g.fix_up()
@@ -1416,11 +1558,14 @@ def main(argv: list[str] | None = None) -> int:
         "nightly ledgers) into a data folder."
     )
     ap.add_argument("--data-dir", default=os.environ.get("MOTCUA_DATA_DIR", "data"))
-    ap.add_argument("--profile", default="hatinh", choices=("hatinh", "small"))
+    ap.add_argument("--profile", default="hatinh", choices=PROFILES)
+    ap.add_argument("--dossiers", type=int, help="dossiers received (hatinh-2026 only)")
     ap.add_argument("--seed", type=int, default=2009)
     ap.add_argument("--overwrite", action="store_true")
     a = ap.parse_args(argv)
-    rep = generate_province(a.data_dir, seed=a.seed, profile=a.profile, overwrite=a.overwrite)
+    rep = generate_province(
+        a.data_dir, seed=a.seed, profile=a.profile, overwrite=a.overwrite, dossiers=a.dossiers
+    )
     e = rep.expected
     print(
         f"{rep.profile}: {rep.n_files} files, {rep.n_rows} rows, {rep.n_dossiers} dossiers, "

@@ -621,8 +621,8 @@ def build_units() -> list[Unit]:
 # Xuyên, which sends ledgers from its one_stop_since (2008-10-29). The predecessors' rows end on
 # 2007-12-31 and the new commune's row starts on 2008-01-01, so from 2008 on exactly 262 communes
 # are in force and the review's adoption (241/262 on 2009-06-30) is unchanged; no dossier of the
-# predecessors exists. The dbt seed unit_successions.csv records the succession (18620, 18621 →
-# 18619, merge); the small profile adds a merger inside its period (see generator._profile).
+# predecessors exists. The profile's reference/unit_successions.csv records the succession (18620,
+# 18621 → 18619, merge); the small profile adds a merger inside its period (see generator._profile).
 MERGED_2008 = date(2008, 1, 1)
 MERGER_2008_SUCCESSOR = "18619"
 MERGER_2008_PREDECESSORS = (("18620", "Xã Việt Tiến"), ("18621", "Xã Xuyên Thủy"))

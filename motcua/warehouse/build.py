@@ -40,6 +40,7 @@ RAW_TABLES = (
     "files",
     "submission_rows",
     "ref_units",
+    "ref_unit_successions",
     "ref_procedures",
     "ref_calendar",
     "findings",
@@ -48,7 +49,7 @@ RAW_TABLES = (
 # Appended by file_id on an incremental build; every other raw table is replaced wholesale.
 APPEND_TABLES = ("submission_rows",)
 # Tables whose content, when changed, forces a full rebuild (units, procedures, working days).
-REFERENCE_TABLES = ("ref_units", "ref_procedures", "ref_calendar")
+REFERENCE_TABLES = ("ref_units", "ref_unit_successions", "ref_procedures", "ref_calendar")
 BUILD_LOG = "build_runs"  # raw.build_runs: one row per build that went into this file
 CHANGES = "build_changes"  # raw.build_changes: dossiers to re-derive on an incremental build
 # The build's own tables in schema raw, beside the ingestion tables (dbt reads them through the

@@ -657,3 +657,234 @@ def test_write_night(tmp_path, small):
     landing = read_landing(tmp_path)
     assert [r.status for r in landing.files[("18409", night)]] == [4]
     assert landing.files[("443", night)] == []
+
+
+# --------------------------------------------------------------------------------------------
+# hatinh-2026: Hà Tĩnh across the two-level reform of 2025-07-01 (a reduced volume: the files,
+# one per unit and night, are the full profile's; the dossiers 6,000 instead of 420,000)
+
+HT_START, HT_REFORM, HT_END = date(2025, 1, 1), date(2025, 7, 1), date(2026, 6, 30)
+HT_DOSSIERS = 6_000
+RESEARCH = Path(__file__).resolve().parents[2] / "docs" / "research" / "hatinh-2025"
+
+
+@pytest.fixture(scope="module")
+def hatinh2026(tmp_path_factory):
+    shm = _roomy_tmpfs()
+    with tempfile.TemporaryDirectory(
+        prefix="motcua-demo-2026-", dir=shm or tmp_path_factory.getbasetemp()
+    ) as tmp:
+        data_dir = Path(tmp)
+        report = generate_province(data_dir, profile="hatinh-2026", dossiers=HT_DOSSIERS)
+        yield report, read_landing(data_dir), data_dir
+
+
+def read_successions(data_dir: Path) -> list[dict[str, str]]:
+    with open(data_dir / "reference" / "unit_successions.csv", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def in_force(units: list[dict[str, str]], day: date) -> list[dict[str, str]]:
+    return [
+        u
+        for u in units
+        if date.fromisoformat(u["valid_from"]) <= day
+        and (not u["valid_to"] or day <= date.fromisoformat(u["valid_to"]))
+    ]
+
+
+def handed_over_states(landing: Landing, successions: list[dict[str, str]]):
+    """latest_states with the contract's handover: from its effective date a successor's row
+    whose dossier_code a predecessor reported continues that dossier, which stays the
+    predecessor's (the unit that received it). Also: the dossiers continued, by successor."""
+    preds: dict[str, list[tuple[str, date]]] = defaultdict(list)
+    for s in successions:
+        preds[s["successor_unit_code"]].append(
+            (s["old_unit_code"], date.fromisoformat(s["effective_date"]))
+        )
+    latest: dict[tuple[str, str], Row] = {}
+    first_withdrawn: dict[tuple[str, str], date] = {}
+    continued: dict[tuple[str, str], str] = {}
+    for unit, report_date in sorted(landing.files, key=lambda k: (k[1], k[0])):
+        for row in landing.files[(unit, report_date)]:
+            code = row.get("dossier_code")
+            key = (unit, code)
+            for old, effective in preds.get(unit, []):
+                if old != unit and effective <= report_date and (old, code) in latest:
+                    key = (old, code)
+                    continued[key] = unit
+            latest[key] = row
+            if row.status == 7 and key not in first_withdrawn:
+                first_withdrawn[key] = report_date
+    return latest, first_withdrawn, continued
+
+
+def cohort_2026(
+    states, start: date, end: date, units: set[str] | None = None, as_of: date | None = None
+) -> dict:
+    """Dossiers received in [start, end] by `units`, outcomes as of `as_of` (default end)."""
+    latest, first_withdrawn, _ = states
+    out = Counter()
+    for key, row in latest.items():
+        if units is not None and key[0] not in units:
+            continue
+        res = outcome(row, first_withdrawn.get(key), as_of or end)
+        if res is None or not (start <= row.date("received_at") <= end):
+            continue
+        out["received"] += 1
+        out["online"] += row.channel == 2
+        if res in ("early", "on_time"):
+            out["returned_on_time"] += 1
+        elif res == "late":
+            out["returned_late"] += 1
+        else:
+            out["in_process"] += 1
+    return dict(out)
+
+
+def test_hatinh2026_registry_is_the_research(hatinh2026):
+    _, _, data_dir = hatinh2026
+    units = read_units(data_dir)
+    with open(RESEARCH / "units_2025-01-01.csv", encoding="utf-8") as fh:
+        before = {r["unit_code"]: r for r in csv.DictReader(fh)}
+    with open(RESEARCH / "successions_2025-07-01.csv", encoding="utf-8") as fh:
+        research = list(csv.DictReader(fh))
+    june, july = in_force(units, date(2025, 6, 30)), in_force(units, HT_REFORM)
+    assert Counter(u["level"] for u in june) == {
+        "province": 1,
+        "department": 6,
+        "district": 12,
+        "commune": 209,
+    }
+    assert Counter(u["level"] for u in july) == {"province": 1, "department": 6, "commune": 69}
+    # the units of early 2025 are the research file's, with their parents and real names
+    assert {
+        u["unit_code"]: u["parent_code"] for u in june if u["level"] in ("commune", "district")
+    } == {c: r["parent_code"] for c, r in before.items()}
+    names = {u["unit_code"]: u["unit_name"] for u in june}
+    assert names["436"] == "Thành phố Hà Tĩnh" and names["449"] == "Thị xã Kỳ Anh"
+    assert names["18073"] == "Phường Nam Hà" and "448" not in names  # Lộc Hà gone on 2025-01-01
+    new = {u["unit_code"]: u for u in july if u["level"] == "commune"}
+    assert {c: u["unit_name"].split(" ", 1)[1] for c, u in new.items()} == {
+        r["new_unit_code"]: r["new_unit_name"] for r in research
+    }
+    assert new["18073"]["unit_name"] == "Phường Thành Sen"
+    assert {u["parent_code"] for u in new.values()} == {"42"}
+    assert Counter(u["unit_name"].split(" ")[0] for u in new.values()) == {"Xã": 60, "Phường": 9}
+    assert {u["valid_to"] for u in june if u["level"] in ("commune", "district")} == {"2025-06-30"}
+    assert all(u["valid_from"] == "2025-07-01" == u["one_stop_since"] for u in new.values())
+    # successions: the research's 212 rows, plus each district abolished into its seat's unit
+    rows = read_successions(data_dir)
+    assert {r["effective_date"] for r in rows} == {"2025-07-01"}
+    communes = [r for r in rows if r["kind"] != "abolish"]
+    assert sorted((r["old_unit_code"], r["successor_unit_code"]) for r in communes) == sorted(
+        (r["predecessor_code"], r["new_unit_code"]) for r in research
+    )
+    assert Counter(r["kind"] for r in rows) == {
+        "merge": 205,
+        "split": 5,
+        "rename": 2,
+        "abolish": 12,
+    }
+    abolished = {
+        r["old_unit_code"]: r["successor_unit_code"] for r in rows if r["kind"] == "abolish"
+    }
+    assert set(abolished) == {c for c, r in before.items() if r["level"] == "district"}
+    assert abolished["436"] == "18073" and abolished["439"] in new  # Phố Châu's successor
+
+
+def test_hatinh2026_files_follow_the_registry_and_the_handover(hatinh2026):
+    report, landing, data_dir = hatinh2026
+    units = read_units(data_dir)
+    # a file only from a unit version in force on its date: no district nor old commune after
+    # 2025-06-30, no new unit before 2025-07-01
+    expected = expected_submissions(units, HT_START, HT_END)
+    present = set(landing.files)
+    assert present <= expected
+    planted_missing = {(p.unit_code, p.report_date) for p in report.planted if p.rule_id == R01}
+    assert planted_missing == expected - present
+    districts = {u["unit_code"] for u in units if u["level"] == "district"}
+    assert not any(c in districts for c, d in present if d >= HT_REFORM)
+    assert report.n_files == len(present) and report.n_unit_nights == len(expected)
+    # the contract's handover: after 2025-06-30 a predecessor's open dossier is carried on by its
+    # successor under its original code; it was open at its last row in the predecessor's ledger
+    states = handed_over_states(landing, read_successions(data_dir))
+    latest, _, continued = states
+    assert len(continued) > 20
+    successors = defaultdict(set)
+    for r in read_successions(data_dir):
+        successors[r["old_unit_code"]].add(r["successor_unit_code"])
+    last_before: dict[tuple[str, str], Row] = {}
+    for (unit, day), rows in sorted(landing.files.items(), key=lambda kv: kv[0][1]):
+        if day < HT_REFORM:
+            for row in rows:
+                last_before[(unit, row.get("dossier_code"))] = row
+    for (old, code), holder in continued.items():
+        assert holder in successors[old], (old, code, holder)
+        # still open (or result ready, not yet returned: status 9)
+        assert last_before[(old, code)].status in (2, 4, 5, 6, 8, 9), (old, code)
+        assert latest[(old, code)].date("received_at") < HT_REFORM
+    # a district's open dossiers go to its seat's unit: some of them are continued there
+    assert any(old in districts for old, _ in continued)
+    # every row-level gap in the files is a planted one, and every planted one is there
+    found, r12, r14 = detect_row_gaps(landing, read_procedures(data_dir))
+    assert found == planted_row_gaps(report)
+    assert {p.rule_id for p in report.planted} == {
+        R01,
+        "R03_missing_required",
+        "R04_invalid_value",
+        "R05_unknown_reference",
+        "R06_duplicate_dossier",
+        "R07_date_order",
+        "R08_status_date_mismatch",
+    }
+
+
+R01 = "R01_missing_submission"
+
+
+def test_hatinh2026_figures(hatinh2026):
+    """The generator's figures (report.expected) against the files read independently, with the
+    handover; quarters by district before the reform, by commune and province after it."""
+    report, landing, data_dir = hatinh2026
+    units = read_units(data_dir)
+    states = handed_over_states(landing, read_successions(data_dir))
+    whole = cohort_2026(states, HT_START, HT_END)
+    assert whole["received"] == HT_DOSSIERS == report.expected["received"]
+    assert {k: report.expected[k] for k in ("returned_on_time", "returned_late", "in_process")} == {
+        k: whole[k] for k in ("returned_on_time", "returned_late", "in_process")
+    }
+    assert whole["online"] / whole["received"] > 0.6  # most dossiers online
+    districts = {u["unit_code"] for u in units if u["level"] == "district"}
+    parent = {
+        u["unit_code"]: u["parent_code"]
+        for u in in_force(units, date(2025, 6, 30))
+        if u["level"] == "commune"
+    }
+    by_district = report.expected["by_district"]
+    assert set(by_district) == districts
+    for d in districts:
+        scope = {d} | {c for c, p in parent.items() if p == d}
+        # the district with the communes it held: the dossiers they received until 2025-06-30
+        # (a code kept by a new unit receives the new unit's after it), outcomes as of the end
+        figures = cohort_2026(states, HT_START, date(2025, 6, 30), scope, as_of=HT_END)
+        assert {k: v for k, v in figures.items() if k != "online"} == by_district[d]
+        assert cohort_2026(states, HT_REFORM, HT_END, {d}) == {}
+    # the province = districts + departments before the reform, = communes + departments after
+    depts = {u["unit_code"] for u in units if u["level"] == "department"}
+    q1 = cohort_2026(states, HT_START, date(2025, 3, 31))
+    q1_parts = [cohort_2026(states, HT_START, date(2025, 3, 31), depts)] + [
+        cohort_2026(
+            states, HT_START, date(2025, 3, 31), {d} | {c for c, p in parent.items() if p == d}
+        )
+        for d in districts
+    ]
+    assert q1["received"] == sum(p.get("received", 0) for p in q1_parts) > 0
+    new = {u["unit_code"] for u in in_force(units, HT_REFORM) if u["level"] == "commune"}
+    q3 = cohort_2026(states, HT_REFORM, date(2025, 9, 30))
+    q3_parts = [cohort_2026(states, HT_REFORM, date(2025, 9, 30), depts | new)]
+    assert q3["received"] == q3_parts[0]["received"] > 0
+    assert (
+        sum(report.expected["by_sector"][s]["received"] for s in report.expected["by_sector"])
+        == HT_DOSSIERS
+    )

@@ -4,7 +4,7 @@ the hand-made build database of tests/support/scenario.py (as-of date D = 2009-0
 * the working-day calendar of motcua.common.calendar for 2008-2009 (raw.ref_calendar; Tết 2009 is
   25-29 January, Thursday 29 making up for the eve on Sunday 25; no swap in 2009, so Friday
   30 January is worked and Saturday 17 January is not);
-* a merger, as in the demo's small profile and the seed unit_successions: commune 18412 (Thạch Hà,
+* a merger, as in the demo's small profile (raw.ref_unit_successions): commune 18412 (Thạch Hà,
   one-stop shop since 2008-07-01) ends on 2009-01-31, its successor 18413 starts on 2009-02-01
   (one-stop shop from that day); each sent one header-only file (2009-01-29, 2009-02-03);
 * a commune 42001 of the post-2025 registry, whose parent is the province (no district level).
@@ -49,6 +49,15 @@ def _add_scenario(db_path: Path) -> None:
                 ("42001", "Xã Mới", "commune", "42", None, D("2025-07-01"), None),
             ],
         )  # fmt: skip
+        # the province's unit_successions.csv: the merger, and rows of units this registry lacks
+        con.executemany(
+            "insert into raw.ref_unit_successions values (?, ?, ?, ?, ?)",
+            [
+                ("18412", "18413", D("2009-02-01"), "merge", "Thiên Lộc vào Thiên Vượng"),
+                ("18418", "18413", D("2009-02-01"), "merge", None),
+                ("18620", "18619", D("2008-01-01"), "merge", None),
+            ],
+        )
         for file_id, unit, day in ((21, "18412", "2009-01-29"), (22, "18413", "2009-02-03")):
             con.execute(
                 """insert into raw.files (file_id, landing_path, unit_code, report_date, ext,
@@ -96,7 +105,7 @@ def test_dim_unit_versions_and_districts(warehouse: duckdb.DuckDBPyConnection) -
 
 
 def test_successions(warehouse: duckdb.DuckDBPyConnection) -> None:
-    # the seed also lists 18418 -> 18413 and 18620/18621 -> 18619: not in this registry
+    # unit_successions.csv also lists 18418 -> 18413 and 18620 -> 18619: not in this registry
     assert rows(
         warehouse,
         """select old_unit_code, old_unit_name, successor_unit_code, successor_unit_name,

@@ -1,14 +1,14 @@
 -- Direct successions between unit codes (merge, split, rename, and `abolish` for a district-level
--- unit whose communes pass to the province, 1 July 2025): the seed unit_successions, restricted to
--- successions that took effect by D and whose two units are in the registry (units.csv) from a date
--- on or before D: a successor not yet in force, or unknown to this province's registry, is not a
--- successor (the seed may list successions of other registries, e.g. the demo profiles).
+-- unit whose communes pass to the province, 1 July 2025): the province's reference/unit_successions.csv
+-- (stg_ingest__unit_successions), restricted to successions that took effect by D and whose two
+-- units are in the registry (units.csv) from a date on or before D: a successor not yet in force,
+-- or unknown to the registry, is not a successor.
 
 with
 
 successions as (
 
-    select * from {{ ref('unit_successions') }}
+    select * from {{ ref('stg_ingest__unit_successions') }}
 
 ),
 
