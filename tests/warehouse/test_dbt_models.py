@@ -367,7 +367,8 @@ NIGHTLY_SOURCES = {"files", "submission_rows", "findings", "validated_files", "b
 DATE_MACROS = {"macro.motcua.as_of_date", "macro.motcua.previous_as_of_date"}
 STATIC_MODELS = {
     "stg_ingest__files", "stg_ingest__findings", "stg_ingest__procedures",
-    "stg_ingest__submission_rows", "stg_ingest__units", "int_issues_unioned", "dim_date",
+    "stg_ingest__submission_rows", "stg_ingest__units", "stg_ingest__unit_successions",
+    "int_issues_unioned", "dim_date",
     "dim_procedure", "metricflow_time_spine",
 }  # fmt: skip
 
