@@ -55,6 +55,13 @@ class Settings:
         return self.data_dir / "warehouse" / "motcua.duckdb"
 
     @property
+    def state_db(self) -> Path:
+        """The private build state published with the warehouse: the whole last build (raw
+        submission rows, staging, intermediate), which the next night's incremental build starts
+        from. Named like the published file for the same reason as :attr:`build_db`."""
+        return self.data_dir / "state" / "motcua.duckdb"
+
+    @property
     def airflow_home(self) -> Path:
         return self.data_dir / "airflow"
 

@@ -1,16 +1,18 @@
 """Write–audit–publish: build the warehouse in a separate file, test it, then publish it.
 
 1. :func:`prepare_build` makes the build file. Incrementally when it can: a file copy of the
-   published warehouse whose schema ``raw`` is brought up to date with the ingestion database
+   published build state (``state/motcua.duckdb``, the whole last build, published with the
+   warehouse) whose schema ``raw`` is brought up to date with the ingestion database
    (new submission rows appended by ``file_id``, the small tables replaced), plus
    ``raw.build_changes``, the dossiers whose rows changed, for the incremental dbt models. Else
-   (no usable published warehouse, a replay of an earlier night, a changed reference, ingest
+   (no usable build state, a replay of an earlier night, a changed reference, ingest
    schema or dbt project, files after the report date) a fresh file with a full copy, built with
    ``dbt build --full-refresh``. See docs/warehouse-incremental.md.
 2. :func:`run_dbt` runs ``dbt build`` (models and their tests) into the build file, in a
    separate process so that no DuckDB handle of dbt outlives the build.
-3. :mod:`motcua.warehouse.publish` then publishes the tested build file (atomic rename). The
-   published file itself is never opened for writing: it is copied.
+3. :mod:`motcua.warehouse.publish` then publishes the tested build file: its public schemas as
+   the warehouse, the whole file as the build state (atomic renames). The published files are
+   never opened for writing: they are copied.
 """
 
 from __future__ import annotations
@@ -162,12 +164,20 @@ def _log_run(
 def _why_not_incremental(
     settings: Settings, report_date: dt.date | None, ingest: duckdb.DuckDBPyConnection
 ) -> str | None:
-    """The reason a full rebuild is needed, or None when the published warehouse can be reused."""
+    """The reason a full rebuild is needed, or None when the published build state can be reused."""
     if report_date is None:
         return "no report date given"
-    warehouse = settings.warehouse_db
+    warehouse = settings.state_db  # the private state published with the warehouse
     if not warehouse.exists():
-        return "no published warehouse"
+        return "no published warehouse"  # (its build state)
+    from motcua.warehouse.publish import published_info
+
+    state_run, public_run = published_info(warehouse), published_info(settings.warehouse_db)
+    if state_run != public_run:
+        return (
+            f"the build state ({state_run}) and the published warehouse ({public_run}) are not "
+            "one publication"
+        )
     later = ingest.execute(
         f"select count(*) from files where report_date > {sql_literal(report_date)}"
     ).fetchone()[0]
@@ -176,7 +186,7 @@ def _why_not_incremental(
     try:
         con = duckdb.connect(str(warehouse), read_only=True)
     except duckdb.Error as exc:  # pragma: no cover - a broken file is rebuilt
-        return f"published warehouse unreadable ({exc})"
+        return f"published build state unreadable ({exc})"
     try:
         present = {
             r[0]
@@ -185,12 +195,12 @@ def _why_not_incremental(
             ).fetchall()
         }
         if BUILD_LOG not in present or not set(RAW_TABLES) <= present:
-            return "published warehouse has no build log"
+            return "published build state has no build log"
         last = con.execute(
             f"select report_date, fingerprints from raw.{BUILD_LOG} order by built_at desc limit 1"
         ).fetchone()
         if last is None or last[0] is None:
-            return "published warehouse has no build log"
+            return "published build state has no build log"
         if report_date < last[0]:
             return f"replay: {report_date} is before the last built night {last[0]}"
         con.execute(f"attach '{settings.ingest_db.as_posix()}' as ingest (read_only)")
@@ -217,7 +227,7 @@ def _why_not_incremental(
 
 
 def prepare_build(settings: Settings, report_date: dt.date | None = None) -> BuildPlan:
-    """The build file for ``report_date``: incremental from the published warehouse when it can
+    """The build file for ``report_date``: incremental from the published build state when it can
     be, else a fresh file holding a full copy of the ingestion tables in schema ``raw``."""
     if not settings.ingest_db.exists():
         raise PipelineError(
@@ -284,7 +294,7 @@ def _sync_by_file(con: duckdb.DuckDBPyConnection, table: str) -> None:
 def _prepare_incremental(settings: Settings, report_date: dt.date | None) -> BuildPlan:
     build = settings.build_db
     staged = build.with_name(build.name + ".copying")
-    shutil.copyfile(settings.warehouse_db, staged)  # never open the published file for writing
+    shutil.copyfile(settings.state_db, staged)  # never open the published state for writing
     os.replace(staged, build)
     con = duckdb.connect(str(build))
     try:
@@ -329,7 +339,7 @@ def _prepare_incremental(settings: Settings, report_date: dt.date | None) -> Bui
         raise
     con.close()
     log.info(
-        "build file prepared (incremental from the published warehouse): %d new files, "
+        "build file prepared (incremental from the published build state): %d new files, "
         "%d new rows, %d dossiers to re-derive",
         new_files,
         new_rows,

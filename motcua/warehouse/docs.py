@@ -2,8 +2,9 @@
 ``$MOTCUA_DATA_DIR/docs/dbt/index.html``, one self-contained page (``dbt docs generate --static``)
 that opens offline from the file system.
 
-The catalog (column types, row counts) is read from a copy of the published warehouse, so the page
-describes what analysts query and the published file is never opened for writing. Without a
+The catalog (column types, row counts) is read from a copy of the published build state (the whole
+last build, published with the warehouse), so the page describes every model; the published files
+are never opened for writing. Without a
 published warehouse, an empty warehouse is built for the docs instead: the ingestion tables are
 created empty in schema ``raw``, the seeds are loaded and the models run with ``--empty``.
 """
@@ -71,10 +72,10 @@ def generate(settings: Settings) -> Path:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     db = work / "docs_warehouse.duckdb"
-    if settings.warehouse_db.exists():
-        shutil.copyfile(settings.warehouse_db, db)
+    if settings.state_db.exists():  # the whole last build: every model has its catalog entry
+        shutil.copyfile(settings.state_db, db)
         report_date = _latest_report_date(db) or dt.date.today()
-        log.info("documenting a copy of %s (as of %s)", settings.warehouse_db, report_date)
+        log.info("documenting a copy of %s (as of %s)", settings.state_db, report_date)
     else:
         log.info("no published warehouse: documenting an empty build")
         report_date = dt.date.today()

@@ -1,17 +1,27 @@
-"""Publish a tested build: atomic rename over ``warehouse/motcua.duckdb``, older versions kept.
+"""Publish a tested build: the public warehouse and the private build state, together.
+
+A build file holds everything dbt made: the raw submission rows, staging, intermediate and the
+marts. Analysts get only the public schemas (:data:`PUBLIC_SCHEMAS`: ``marts``, ``ops``,
+``semantic``) in ``warehouse/motcua.duckdb``; the whole build becomes the private build state
+``state/motcua.duckdb`` (folder 0700, file 0600), which the next night's incremental build starts
+from. Both are one publication:
 
 * :func:`publish` checkpoints the build file (no write-ahead log left), records in it which run
-  built it (table ``ops.publication``), checks every public table is there, keeps the published
-  file in ``warehouse/versions/`` by a hard link (no copy: the file is replaced anyway), then
-  renames the build over the published file.
-* :func:`rollback` swaps the published file with the newest kept version, by the same two steps
-  (hard link, rename): the file rolled back from becomes the newest version, so a second rollback
-  undoes the first.
+  built it (table ``ops.publication``), checks every public table is there, copies the public
+  schemas into a new public file (every view materialised as a table, table and column comments
+  kept), keeps the current pair in ``warehouse/versions/`` and ``state/versions/`` under one name
+  by hard links (no copy: the files are replaced anyway), then renames the state, then the public
+  file, into place.
+* :func:`rollback` swaps both with the newest kept pair, by the same steps (hard link, rename):
+  the pair rolled back from becomes the newest version, so a second rollback undoes the first.
 
-Each step is atomic (``link``, ``rename``) and the published file is never opened for writing, so
-a process killed at any moment leaves it byte-identical and readable. Analysts' connections opened
-before a publish keep reading the old file (its inode lives on in ``versions/``); connections
-opened after it see the new one. Publish and rollback take a lock file so they never race.
+Each step is atomic (``link``, ``rename``) and the published files are never opened for writing,
+so a process killed at any moment leaves each byte-identical and readable; a kill between the two
+renames is finished by the next publish (the staged public file waits beside the published one),
+and until then the next build sees that the two disagree (their ``ops.publication`` rows differ)
+and rebuilds in full. Analysts' connections opened before a publish keep reading the old file (its
+inode lives on in ``versions/``); connections opened after it see the new one. Publish and
+rollback take a lock file so they never race.
 """
 
 from __future__ import annotations
@@ -46,12 +56,72 @@ REQUIRED_MARTS = (
     "dq_issues",
     "dq_unit_scorecard",
 )
+#: The schemas of the published warehouse (everything else stays in the private build state).
+PUBLIC_SCHEMAS = ("marts", "ops", "semantic")
 KEEP_VERSIONS = int(os.environ.get("MOTCUA_KEEP_VERSIONS", "5"))
 VERSION_GLOB = "motcua-*.duckdb"
 
 
 def versions_dir(settings: Settings) -> Path:
     return settings.warehouse_db.parent / "versions"
+
+
+def state_versions_dir(settings: Settings) -> Path:
+    return settings.state_db.parent / "versions"
+
+
+def _private_dir(path: Path) -> None:
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+
+
+def extract_public(build: Path, out: Path) -> list[str]:
+    """Write to ``out`` (a new file) the public schemas of ``build`` as tables, with their table
+    and column comments (the dbt descriptions analysts read in their client); returns the tables
+    copied, ``schema.table``. Views are materialised, so the public file needs nothing else."""
+    out.unlink(missing_ok=True)
+    out.with_name(out.name + ".wal").unlink(missing_ok=True)
+    # The build is attached under its own catalog name (a view naming it resolves), read-only.
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach {sql_literal(str(build))} as {build.stem} (read_only)")
+        con.execute(f"attach {sql_literal(str(out))} as public_out")
+        con.execute(f"use {build.stem}")
+        schemas = ", ".join(sql_literal(s) for s in PUBLIC_SCHEMAS)
+        here = "database_name = current_database()"
+        tables = con.execute(
+            f"select schema_name, table_name, comment from duckdb_tables() "
+            f"where {here} and schema_name in ({schemas}) "
+            f"union all "
+            f"select schema_name, view_name, comment from duckdb_views() "
+            f"where {here} and schema_name in ({schemas}) and not internal order by 1, 2"
+        ).fetchall()
+        columns = con.execute(
+            f"select schema_name, table_name, column_name, comment from duckdb_columns() "
+            f"where {here} and schema_name in ({schemas}) and comment is not null "
+            f"and comment <> ''"
+        ).fetchall()
+        for schema in sorted({t[0] for t in tables}):
+            con.execute(f'create schema public_out."{schema}"')
+        for schema, table, comment in tables:
+            name = f'"{schema}"."{table}"'
+            con.execute(f"create table public_out.{name} as select * from {name}")
+            if comment:
+                con.execute(f"comment on table public_out.{name} is {sql_literal(comment)}")
+        for schema, table, column, comment in columns:
+            con.execute(
+                f'comment on column public_out."{schema}"."{table}"."{column}" '
+                f"is {sql_literal(comment)}"
+            )
+        con.execute("checkpoint public_out")
+        con.execute("use memory")
+        con.execute("detach public_out")
+        con.execute(f"detach {build.stem}")
+    finally:
+        con.close()
+    if out.with_name(out.name + ".wal").exists():
+        raise PipelineError(f"{out} still has a write-ahead log after checkpoint: not published.")
+    return [f"{schema}.{table}" for schema, table, _ in tables]
 
 
 def check_build(
@@ -135,10 +205,10 @@ def _stamp() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
 
 
-def _keep(target: Path, versions: Path) -> Path:
+def _keep(target: Path, versions: Path, name: str | None = None) -> Path:
     """Keep the published file in ``versions/`` under a new name: a hard link, else a copy."""
     versions.mkdir(parents=True, exist_ok=True)
-    kept = versions / f"motcua-{_stamp()}.duckdb"
+    kept = versions / (name or f"motcua-{_stamp()}.duckdb")
     try:
         os.link(target, kept)
     except OSError as exc:  # a filesystem without hard links: copy (slower, same result)
@@ -156,10 +226,12 @@ def list_versions(settings: Settings) -> list[Path]:
 
 def _prune(settings: Settings, keep: int | None = None) -> None:
     keep = KEEP_VERSIONS if keep is None else keep
-    for old in list_versions(settings)[:-keep] if keep > 0 else list_versions(settings):
-        old.unlink(missing_ok=True)
-    for partial in versions_dir(settings).glob("*.partial"):
-        partial.unlink(missing_ok=True)
+    for folder in (versions_dir(settings), state_versions_dir(settings)):
+        kept = sorted(folder.glob(VERSION_GLOB))
+        for old in kept[:-keep] if keep > 0 else kept:
+            old.unlink(missing_ok=True)
+        for partial in folder.glob("*.partial"):
+            partial.unlink(missing_ok=True)
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -170,31 +242,39 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def staged_path(settings: Settings) -> Path:
-    """Where publish moves the build just before the rename (next to the published file)."""
+    """Where publish writes the public file just before the rename (next to the published one)."""
     target = settings.warehouse_db
+    return target.with_name(f".{target.name}.incoming")
+
+
+def staged_state_path(settings: Settings) -> Path:
+    """Where publish moves the build (the new state) just before the rename."""
+    target = settings.state_db
     return target.with_name(f".{target.name}.incoming")
 
 
 def pending_build(settings: Settings) -> Path | None:
     """The tested build waiting to be published: the build file, or — when a publish was killed
-    after moving it next to the published file — the staged file. None when there is none."""
-    if settings.build_db.exists():
-        return settings.build_db
-    if staged_path(settings).exists():
-        return staged_path(settings)
+    after staging — the staged state, else the staged public file. None when there is none."""
+    for candidate in (settings.build_db, staged_state_path(settings), staged_path(settings)):
+        if candidate.exists():
+            return candidate
     return None
 
 
 def publish(settings: Settings, info: dict | None = None) -> Path:
-    """Atomically replace the published warehouse with the tested build file."""
+    """Atomically replace the published warehouse (public schemas) and the private build state
+    with the tested build file."""
     build, target = settings.build_db, settings.warehouse_db
-    staged = staged_path(settings)
-    if not build.exists() and staged.exists():
-        # A publish killed after staging: the staged file is the complete, checked build.
-        log.info("resuming an interrupted publish from %s", staged)
-        check_build(staged, target.name, build_catalog=build.stem)
+    staged, staged_state = staged_path(settings), staged_state_path(settings)
+    if not build.exists() and (staged.exists() or staged_state.exists()):
+        # A publish killed after staging: the staged files are the complete, checked build.
+        log.info(
+            "resuming an interrupted publish from %s",
+            staged_state if staged_state.exists() else staged,
+        )
         with _lock(settings):
-            _swap_in(settings, staged)
+            _swap_in(settings)
         log.info("published %s", target)
         return target
     if not build.exists():
@@ -218,31 +298,48 @@ def publish(settings: Settings, info: dict | None = None) -> Path:
         raise PipelineError(f"{build} still has a write-ahead log after checkpoint: not published.")
     check_build(build, target.name)
     target.parent.mkdir(parents=True, exist_ok=True)
+    _private_dir(settings.state_db.parent)
     with _lock(settings):
-        # Stage next to the target (same folder, same filesystem) so the final rename is atomic.
-        staged.unlink(missing_ok=True)
-        shutil.move(build, staged)
-        _swap_in(settings, staged)
-    log.info("published %s", target)
+        # Stage next to the targets (same folders, same filesystems) so the renames are atomic.
+        staged_state.unlink(missing_ok=True)
+        copied = extract_public(build, staged)
+        log.info("publish: %d public tables copied (%s)", len(copied), ", ".join(PUBLIC_SCHEMAS))
+        shutil.move(build, staged_state)
+        os.chmod(staged_state, 0o600)
+        _swap_in(settings)
+    log.info("published %s (build state %s)", target, settings.state_db)
     return target
 
 
-def _swap_in(settings: Settings, staged: Path) -> None:
-    target = settings.warehouse_db
-    if target.exists():
-        _keep(target, versions_dir(settings))
+def _swap_in(settings: Settings) -> None:
+    """Rename the staged state, then the staged public file, into place. The current pair is kept
+    first (one name in both versions folders) when a new state comes in."""
+    target, state = settings.warehouse_db, settings.state_db
+    staged, staged_state = staged_path(settings), staged_state_path(settings)
+    if staged_state.exists():
+        name = f"motcua-{_stamp()}.duckdb"
+        if target.exists():
+            _keep(target, versions_dir(settings), name)
+        if state.exists():
+            _private_dir(state_versions_dir(settings))
+            _keep(state, state_versions_dir(settings), name)
     fault_point("publish")
-    os.replace(staged, target)
-    _fsync_dir(target.parent)
+    if staged_state.exists():
+        os.replace(staged_state, state)
+        _fsync_dir(state.parent)
+    if staged.exists():
+        os.replace(staged, target)
+        _fsync_dir(target.parent)
     _prune(settings)
 
 
 def rollback(settings: Settings) -> tuple[Path, dict | None]:
-    """Bring back the newest kept version; the current one becomes the newest kept version.
+    """Bring back the newest kept version of the published warehouse and, with it, the build state
+    kept under the same name; the current pair becomes the newest kept version.
 
     Returns the published path and what the restored file says about itself.
     """
-    target = settings.warehouse_db
+    target, state = settings.warehouse_db, settings.state_db
     with _lock(settings):
         candidates = [v for v in list_versions(settings) if not _same_file(v, target)]
         if not candidates:
@@ -251,9 +348,18 @@ def rollback(settings: Settings) -> tuple[Path, dict | None]:
                 "(a version is kept at every publish)."
             )
         previous = candidates[-1]
+        previous_state = state_versions_dir(settings) / previous.name
+        name = f"motcua-{_stamp()}.duckdb"
         if target.exists():
-            _keep(target, versions_dir(settings))
+            _keep(target, versions_dir(settings), name)
+        if state.exists():
+            _keep(state, state_versions_dir(settings), name)
+        if previous_state.exists():
+            os.replace(previous_state, state)
+        else:  # no state kept with it: the next night rebuilds in full (its copy is kept above)
+            state.unlink(missing_ok=True)
         os.replace(previous, target)
+        _fsync_dir(state.parent)
         _fsync_dir(target.parent)
     restored = published_info(target)
     log.info("rolled back %s to %s (%s)", target, previous.name, restored)

@@ -298,9 +298,16 @@ def test_planted_rows_were_taken_in_scrubbed(province):
 
 def test_no_personal_data_in_any_table_docs_or_log(province):
     data_dir = province["dir"]
-    # every schema of the published file (raw, staging and intermediate included) and the
-    # ingestion database (files, rows, findings, reference tables)
-    assert _tables_holding(province["warehouse"], NEVER_FOUND, at_least=50) == []
+    # the published file (public schemas only), the private build state beside it (raw, staging
+    # and intermediate included) and the ingestion database (files, rows, findings, reference)
+    published = province["warehouse"]
+    schemas = {
+        s
+        for (s,) in fetch(published, "select distinct table_schema from information_schema.tables")
+    }
+    assert schemas == {"marts", "ops", "semantic"}
+    assert _tables_holding(published, NEVER_FOUND, at_least=18) == []
+    assert _tables_holding(data_dir / "state" / "motcua.duckdb", NEVER_FOUND, at_least=50) == []
     assert _tables_holding(province["data_dir_ingest"], NEVER_FOUND, at_least=7) == []
     readable = [
         p
@@ -316,3 +323,21 @@ def test_no_personal_data_in_any_table_docs_or_log(province):
         if needle in p.read_text(encoding="utf-8", errors="ignore")
     ]
     assert leaks == []
+
+
+def test_the_readme_lists_exactly_what_analysts_can_read(province):
+    """The analysts' section of the README names every table of the published file, no more."""
+    from motcua.common.config import REPO_ROOT
+
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("| table | grain |", 1)[1].split("\n\n", 1)[0]
+    listed = {f"marts.{name}" for name in re.findall(r"^\| `(\w+)` \|", table, re.MULTILINE)}
+    listed |= {"ops.publication", "semantic.metricflow_time_spine"}  # named in the paragraph
+    assert "`ops.publication`" in readme and "`semantic.metricflow_time_spine`" in readme
+    published = {
+        f"{schema}.{name}"
+        for schema, name in fetch(
+            province["warehouse"], "select table_schema, table_name from information_schema.tables"
+        )
+    }
+    assert listed == published

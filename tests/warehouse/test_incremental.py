@@ -206,7 +206,7 @@ def test_a_quiet_night_changes_only_the_periods_it_touches(nights) -> None:
     # night 5 brings one dossier received on 2 April: the period facts change only in the periods
     # running on 2 April (March and the first quarter keep their rows)
     settings, _ = nights
-    con = duckdb.connect(str(settings.warehouse_db), read_only=True)
+    con = duckdb.connect(str(settings.state_db), read_only=True)  # internal: the build state
     try:
         touched = con.execute(
             """select distinct period_type, period_start
@@ -229,14 +229,14 @@ def test_incremental_equals_full_refresh(nights) -> None:
     incremental = marts(settings.warehouse_db)
     state = incremental["fct_dossier"]
     assert len(state) == 12  # D1-D4, E1, E2, F1, G1, H1, H2, K1, K2
-    aside = settings.warehouse_db.with_name("incremental.duckdb")
-    shutil.move(settings.warehouse_db, aside)
+    aside = settings.state_db.with_name("incremental.duckdb")
+    shutil.move(settings.state_db, aside)
     try:
         plan = step_build(N5, settings)
         assert plan["full_refresh"] and plan["reason"] == "no published warehouse"
         full = marts(settings.build_db)
     finally:
-        shutil.move(aside, settings.warehouse_db)
+        shutil.move(aside, settings.state_db)
     assert sorted(full) == sorted(incremental)
     for table in full:
         assert full[table] == incremental[table], table

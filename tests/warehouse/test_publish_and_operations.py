@@ -39,6 +39,14 @@ def make_build(
     con.execute("create schema marts")
     for table in publish.REQUIRED_MARTS:
         con.execute(f"create table marts.{table} as select '{label}' as label")
+    con.execute("comment on table marts.dim_unit is 'Đơn vị / Units'")
+    con.execute("comment on column marts.dim_unit.label is 'Nhãn / Label'")
+    con.execute("create view marts.units_view as select label || '!' as shout from marts.dim_unit")
+    # what analysts must not see: raw rows and an internal table
+    con.execute("create schema raw")
+    con.execute(f"create table raw.submission_rows as select '{label}' as label, 'Ông A' as notes")
+    con.execute("create schema intermediate")
+    con.execute(f"create table intermediate.int_x as select '{label}' as label")
     if view_on_build:
         con.execute("create view marts.extra as select * from motcua_build.marts.dim_unit")
     con.close()
@@ -50,6 +58,59 @@ def label(path: Path) -> str:
         return con.execute("select label from marts.dim_unit").fetchone()[0]
     finally:
         con.close()
+
+
+def state_label(settings: Settings) -> str:
+    con = duckdb.connect(str(settings.state_db), read_only=True)
+    try:
+        return con.execute("select label from raw.submission_rows").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_the_published_file_holds_only_the_public_schemas(settings):
+    make_build(settings, "v1")
+    publish.publish(settings, info={"report_date": "2009-01-05", "run_id": "r1"})
+    con = duckdb.connect(str(settings.warehouse_db), read_only=True)
+    try:
+        objects = con.execute(
+            "select table_schema, table_name, table_type from information_schema.tables"
+        ).fetchall()
+        comments = con.execute(
+            "select t.comment, c.comment from duckdb_tables() t join duckdb_columns() c "
+            "using (schema_name, table_name) where t.table_name = 'dim_unit'"
+        ).fetchone()
+        shout = con.execute("select shout from marts.units_view").fetchone()[0]
+    finally:
+        con.close()
+    expected = {("marts", t, "BASE TABLE") for t in (*publish.REQUIRED_MARTS, "units_view")}
+    expected.add(("ops", "publication", "BASE TABLE"))
+    assert set(objects) == expected  # no raw, no intermediate; the view is a table now
+    assert comments == ("Đơn vị / Units", "Nhãn / Label")
+    assert shout == "v1!"
+    # the build state is the whole build, private, and says it is the same publication
+    assert state_label(settings) == "v1"
+    assert publish.published_info(settings.state_db) == publish.published_info(
+        settings.warehouse_db
+    )
+    assert settings.state_db.stat().st_mode & 0o777 == 0o600
+    assert settings.state_db.parent.stat().st_mode & 0o777 == 0o700
+    assert b"\xc3\x94ng A" not in settings.warehouse_db.read_bytes()  # 'Ông A', raw notes
+    assert b"\xc3\x94ng A" in settings.state_db.read_bytes()
+
+
+def test_a_state_from_another_publication_means_a_full_rebuild(settings):
+    from motcua.warehouse.build import _why_not_incremental
+
+    make_build(settings, "v1")
+    publish.publish(settings, info={"report_date": "2009-01-05", "run_id": "r1"})
+    kept_state = settings.state_db.with_name("kept.duckdb")
+    os.link(settings.state_db, kept_state)
+    make_build(settings, "v2")
+    publish.publish(settings, info={"report_date": "2009-01-06", "run_id": "r2"})
+    os.replace(kept_state, settings.state_db)  # as if a kill had left last night's state
+    reason = _why_not_incremental(settings, dt.date(2009, 1, 7), None)
+    assert reason is not None and "are not one publication" in reason
 
 
 def test_publish_keeps_the_old_file_as_a_hard_link_and_prunes(settings, monkeypatch):
@@ -130,9 +191,11 @@ def test_rollback_swaps_with_the_newest_version_and_back(settings):
     new_bytes = sha(target)
     _, info = publish.rollback(settings)
     assert label(target) == "old" and info["run_id"] == "old"
+    assert state_label(settings) == "old"  # the build state is rolled back with it
     assert sha(publish.list_versions(settings)[-1]) == new_bytes
     publish.rollback(settings)
     assert label(target) == "new" and sha(target) == new_bytes
+    assert state_label(settings) == "new"
     # a version that is the published file itself (a kill between keep and rename) is skipped
     os.link(target, publish.versions_dir(settings) / "motcua-99999999T999999999999Z.duckdb")
     publish.rollback(settings)
@@ -159,10 +222,13 @@ def test_a_kill_at_publishs_critical_point_leaves_the_published_file(settings, t
     )
     assert result.returncode == -9, result.stderr
     assert sha(settings.warehouse_db) == published and label(settings.warehouse_db) == "first"
-    # the retry finds the staged build and finishes the publish
-    assert publish.pending_build(settings) == publish.staged_path(settings)
+    assert label(settings.state_db) == "first"
+    # the retry finds the staged build (state and public file) and finishes the publish
+    assert publish.pending_build(settings) == publish.staged_state_path(settings)
+    assert publish.staged_path(settings).exists()
     publish.publish(settings)
     assert label(settings.warehouse_db) == "second"
+    assert state_label(settings) == "second"
     assert not list(settings.warehouse_db.parent.glob(".*.incoming"))
     # a later kill then a new build: the new build wins, the stale staged file is cleared
     make_build(settings, "third")

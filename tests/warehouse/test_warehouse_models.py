@@ -351,8 +351,8 @@ def test_docs_site(built: Path, tmp_path: Path) -> None:
     from motcua.warehouse.docs import generate
 
     settings = Settings(tmp_path / "data")
-    settings.warehouse_db.parent.mkdir(parents=True)
-    shutil.copyfile(built, settings.warehouse_db)
+    settings.state_db.parent.mkdir(parents=True)
+    shutil.copyfile(built, settings.state_db)  # the docs describe the whole build
     out = generate(settings)
     assert out == settings.docs_dir / "dbt" / "index.html"
     html = out.read_text(encoding="utf-8")
