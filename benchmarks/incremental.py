@@ -358,7 +358,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"dbt test after the incremental build: {time.monotonic() - t0:.1f} s")
 
         # A night in the middle of a month (most nights): no new period, the same amount of news.
+        t0 = time.monotonic()
         publish.publish(settings, info={"report_date": night.isoformat(), "run_id": "bench"})
+        sizes = ", ".join(
+            f"{p.relative_to(settings.data_dir)} {p.stat().st_size / 1e9:.2f} GB"
+            for p in (settings.warehouse_db, getattr(settings, "state_db", settings.warehouse_db))
+            if p.exists()
+        )
+        print(f"publish of {night}: {time.monotonic() - t0:.1f} s ({sizes})")
         mid = night + dt.timedelta(days=1)
         con = duckdb.connect(str(settings.ingest_db))
         synthesise_night(con, mid, args.night_states)
