@@ -362,7 +362,9 @@ def main(argv: list[str] | None = None) -> int:
         publish.publish(settings, info={"report_date": night.isoformat(), "run_id": "bench"})
         sizes = ", ".join(
             f"{p.relative_to(settings.data_dir)} {p.stat().st_size / 1e9:.2f} GB"
-            for p in (settings.warehouse_db, getattr(settings, "state_db", settings.warehouse_db))
+            for p in dict.fromkeys(
+                (settings.warehouse_db, getattr(settings, "state_db", settings.warehouse_db))
+            )
             if p.exists()
         )
         print(f"publish of {night}: {time.monotonic() - t0:.1f} s ({sizes})")
