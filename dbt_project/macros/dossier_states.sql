@@ -1,7 +1,7 @@
 {#-
-    The dossier history's rows (fct_dossier_history): one row per (unit_code, dossier_code,
+    The dossier history's rows (int_dossier_states, published as fct_dossier_history): one row per (unit_code, dossier_code,
     report_date), the last used row of that report date, with what changed since the previous
-    report date. `dossier_filter` is a `where` clause on the raw rows: fct_dossier_history's full
+    report date. `dossier_filter` is a `where` clause on the raw rows: int_dossier_states' full
     rebuild passes none, int_dossier_states_rederived the dossiers of raw.build_changes.
 -#}
 {% macro dossier_states(dossier_filter='') -%}

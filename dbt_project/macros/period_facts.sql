@@ -80,13 +80,13 @@
         {%- if skip %}
         and not ({{ skip }})
         {%- endif %}
-    left join {{ ref('dim_date') }} as received_day
+    left join {{ ref('int_dates_indexed') }} as received_day
         on d.received_date = received_day.date_day
-    left join {{ ref('dim_date') }} as resolved_day
+    left join {{ ref('int_dates_indexed') }} as resolved_day
         on d.resolution_date = resolved_day.date_day
-    left join {{ ref('dim_date') }} as as_of_day
+    left join {{ ref('int_dates_indexed') }} as as_of_day
         on p.{{ as_of }} = as_of_day.date_day
-    left join {{ ref('dim_date') }} as due_day
+    left join {{ ref('int_dates_indexed') }} as due_day
         on d.due_date = due_day.date_day
     where d.is_received
         and d.received_date is not null

@@ -35,14 +35,14 @@
 
 {#- The dossier states a model derived from one dossier's own history reads: on an incremental night
     the states of the dossiers it re-derives (int_dossier_states_rederived, a few tens of thousands
-    of rows), on a full rebuild all of fct_dossier_history. Picking the same rows out of the
+    of rows), on a full rebuild all of int_dossier_states (the history). Picking the same rows out of the
     10M-row history with only_changed_dossiers() cost a scan of the whole history per model. -#}
 {% macro dossier_states_to_derive() -%}
     {%- do ref('int_dossier_states_rederived') -%}
-    {%- do ref('fct_dossier_history') -%}
+    {%- do ref('int_dossier_states') -%}
     {%- if is_incremental() -%}
         {{ ref('int_dossier_states_rederived') }}
     {%- else -%}
-        {{ ref('fct_dossier_history') }}
+        {{ ref('int_dossier_states') }}
     {%- endif -%}
 {%- endmacro %}

@@ -28,7 +28,7 @@
 
     -- Read twice (codes, names). DuckDB 1.5 materializes a CTE read twice, and a materialized
     -- CTE here kept it from pruning the unused columns of the submission rows: a night's
-    -- fct_dossier_history read all 25 columns of the 10M rows (0.79 s) instead of 16 (0.63 s).
+    -- int_dossier_states read all 25 columns of the 10M rows (0.79 s) instead of 16 (0.63 s).
     procedures as not materialized (
 
         select * from {{ ref('stg_ingest__procedures') }}

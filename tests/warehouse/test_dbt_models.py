@@ -368,8 +368,8 @@ DATE_MACROS = {"macro.motcua.as_of_date", "macro.motcua.previous_as_of_date"}
 STATIC_MODELS = {
     "stg_ingest__files", "stg_ingest__findings", "stg_ingest__procedures",
     "stg_ingest__submission_rows", "stg_ingest__units", "stg_ingest__unit_successions",
-    "int_issues_unioned", "dim_date",
-    "dim_procedure", "metricflow_time_spine",
+    "int_issues_unioned", "int_dates_indexed", "dim_date", "dim_procedure", "fct_dossier_history",
+    "metricflow_time_spine",
 }  # fmt: skip
 
 
@@ -449,7 +449,7 @@ def test_dossier_states_read_only_the_columns_they_need(tmp_path: Path) -> None:
     try:
         # the full rebuild's SQL, then a night's
         for path in (
-            compiled / "marts" / "dossiers" / "fct_dossier_history.sql",
+            compiled / "intermediate" / "dossiers" / "int_dossier_states.sql",
             compiled / "intermediate" / "dossiers" / "int_dossier_states_rederived.sql",
         ):
             plan = json.loads(

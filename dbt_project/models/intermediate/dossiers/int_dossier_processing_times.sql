@@ -1,6 +1,6 @@
 -- Working-day processing time (indicators.md §6) of every resolved dossier that is not withdrawn:
 -- the working days after the received date up to and including the resolution date (Vietnamese
--- working days of dim_date: weekends, public holidays and official swaps excluded), so a dossier
+-- working days of int_dates_indexed: weekends, public holidays and official swaps excluded), so a dossier
 -- resolved on the day it was received took 0 working days. Also the calendar days, and whether the
 -- dossier carries an apology letter's new date. Joins int_dossiers_latest; it does not change it.
 -- Incremental like int_dossiers_latest: only the dossiers of raw.build_changes are re-derived.
@@ -25,7 +25,7 @@ dates as (
     select
         date_day,
         working_day_index,
-    from {{ ref('dim_date') }}
+    from {{ ref('int_dates_indexed') }}
 
 ),
 

@@ -6,7 +6,7 @@
 --     dossier withdrawn, floored at received_date; it counts as on time;
 --   * received = latest status not 1 (registered) or 3 (refused); a NULL status counts as received
 --     when the received date is known.
--- Derived from the dossier history (fct_dossier_history); incremental like it: only the dossiers
+-- Derived from the dossier history (int_dossier_states); incremental like it: only the dossiers
 -- of raw.build_changes are re-derived, from their states in int_dossier_states_rederived
 -- (docs/warehouse-incremental.md). Nothing here depends on D.
 

@@ -205,7 +205,7 @@ open_at_previous as (
     select dossiers.*
     from dossiers
     cross join previous_build
-    left join {{ ref('dim_date') }} as due_day
+    left join {{ ref('int_dates_indexed') }} as due_day
         on dossiers.due_date = due_day.date_day
     where (
         dossiers.received_date > previous_build.previous_report_date
@@ -219,11 +219,11 @@ open_at_previous as (
             or dossiers.due_date between previous_build.previous_report_date
                 and {{ as_of_date() }}
             or {{ overdue_bucket(
-                    '(select working_day_index from ' ~ ref('dim_date')
+                    '(select working_day_index from ' ~ ref('int_dates_indexed')
                     ~ ' where date_day = previous_build.previous_report_date)'
                     ~ ' - due_day.working_day_index') }}
                 is distinct from {{ overdue_bucket(
-                    '(select working_day_index from ' ~ ref('dim_date')
+                    '(select working_day_index from ' ~ ref('int_dates_indexed')
                     ~ ' where date_day = ' ~ as_of_date() ~ ') - due_day.working_day_index') }}
         )
         and (dossiers.unit_code, dossiers.dossier_code) not in (

@@ -1,11 +1,11 @@
 -- R12_retroactive_edit: a later submission changes the received date or the due date of a dossier
--- already on record. Compared state to state in the dossier history (fct_dossier_history: the state
+-- already on record. Compared state to state in the dossier history (int_dossier_states: the state
 -- of each report date against the one of the previous report date), so a dossier duplicated inside
 -- one submission (R06) is not an edit. A date that was empty before (or becomes empty: that is R03)
 -- is not an edit. One row per dossier and submission that changed it; report_date = that
 -- submission's report date.
 
--- Incremental like fct_dossier_history (a dossier's findings depend on its own history only): only
+-- Incremental like int_dossier_states (a dossier's findings depend on its own history only): only
 -- the dossiers of raw.build_changes are re-derived, from their states in
 -- int_dossier_states_rederived.
 

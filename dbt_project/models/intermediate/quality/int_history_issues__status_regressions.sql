@@ -1,10 +1,10 @@
 -- R14_status_regression: a dossier's status moves backwards from one report date to the next, by
--- the status order of fct_dossier_history.status_rank: 1 registered < 2 accepted < 4, 5, 6, 8 (in
+-- the status order of int_dossier_states.status_rank: 1 registered < 2 accepted < 4, 5, 6, 8 (in
 -- process, waiting for documents or fees, stopped: moving between them is not a regression) < 9
 -- result ready < 10 returned, 3 refused, 7 withdrawn (final). E.g. 10 -> 4, 9 -> 5, 7 -> 4, 4 -> 2.
 -- One row per dossier and submission that moved it back; report_date = that submission's.
 
--- Incremental like fct_dossier_history (a dossier's findings depend on its own history only): only
+-- Incremental like int_dossier_states (a dossier's findings depend on its own history only): only
 -- the dossiers of raw.build_changes are re-derived, from their states in
 -- int_dossier_states_rederived.
 
