@@ -80,7 +80,9 @@ def test_every_model_has_its_primary_key_test(manifest: dict) -> None:
 
 def test_intermediate_models_do_not_read_marts(manifest: dict) -> None:
     models = models_of(manifest)
-    marts = {uid for uid, n in models.items() if n["original_file_path"].startswith("models/marts/")}
+    marts = {
+        uid for uid, n in models.items() if n["original_file_path"].startswith("models/marts/")
+    }
     reads = {
         n["name"]: sorted(models[up]["name"] for up in n["depends_on"]["nodes"] if up in marts)
         for n in models.values()
