@@ -1,0 +1,845 @@
+"""The nightly dashboard: ``$MOTCUA_DATA_DIR/reports/index.html`` and one page per district.
+
+Static pages computed when the warehouse is published (the ``report`` stage, and
+``motcua report --html``) from the figures of :mod:`motcua.reports.figures`, which reads the
+published marts only. Every chart is a Vega-Lite specification made with Vega-Altair and drawn in
+the browser by Vega-Embed, whose JavaScript (``vl_convert.javascript_bundle``: Vega, Vega-Lite and
+Vega-Embed in one file, offline) is written once beside the pages in ``assets/``. Opening a page
+from disk makes no network request: data, style and script are in the page or beside it; fonts are
+the system's. Every chart has its numbers in a table under it; each table cell carries its exact
+value in ``data-value``, and the page embeds all its figures as JSON
+(``<script type="application/json" id="motcua-data">``).
+
+The pages are written to a temporary name and renamed, so a reader never sees half a page. A
+failure raises (the nightly task then fails and alerts); the warehouse is only read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import duckdb
+
+from motcua.common.config import Settings
+from motcua.common.errors import PipelineError
+from motcua.reports import figures as fig
+
+log = logging.getLogger(__name__)
+
+ASSETS = "assets"
+VEGA_LITE_VERSION = "6.4"  # what Altair 6 writes; the bundle must draw the same version
+
+PERIOD_NAMES = {
+    "month": ("Tháng gần nhất", "latest month"),
+    "quarter": ("Quý gần nhất", "latest quarter"),
+    "ttm": ("12 tháng gần nhất", "trailing twelve months"),
+}
+COLORS = {"on_time": "#2e7d32", "late": "#c62828", "in_process": "#f9a825", "online": "#1565c0"}
+BAND_COLORS = {"Tốt": "#2e7d32", "Khá": "#7cb342", "Trung bình": "#f9a825", "Yếu": "#c62828"}
+VN_LOCALE = {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", " đ"]}
+
+
+# --- formatting ------------------------------------------------------------------------------
+
+
+def fmt_int(value: int | None) -> str:
+    return "—" if value is None else f"{value:,}".replace(",", ".")
+
+
+def fmt_pct(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.1f}".replace(".", ",") + "%"
+
+
+def fmt_num(value: float | None, digits: int = 2) -> str:
+    return "—" if value is None else f"{value:.{digits}f}".replace(".", ",")
+
+
+def vn_date(text: str | None) -> str:
+    return "—" if not text else dt.date.fromisoformat(text[:10]).strftime("%d/%m/%Y")
+
+
+def e(text) -> str:
+    return html.escape("" if text is None else str(text))
+
+
+def bi(vi: str, en: str) -> str:
+    """Vietnamese first, English second (smaller)."""
+    return f'{e(vi)} <span class="en">{e(en)}</span>'
+
+
+FORMATS: dict[str, Callable] = {
+    "int": fmt_int,
+    "pct": fmt_pct,
+    "score": fmt_num,
+    "days": lambda v: fmt_num(v, 1),
+    "date": vn_date,
+    "text": lambda v: "—" if v is None else str(v),
+}
+
+
+class Col:
+    """A table column: the row's key, its bilingual header and how its values are written."""
+
+    def __init__(self, key: str, vi: str, en: str, kind: str = "int") -> None:
+        self.key, self.vi, self.en, self.kind = key, vi, en, kind
+
+
+def table(table_id: str, cols: list[Col], rows: Iterable[dict], caption: str = "") -> str:
+    head = "".join(
+        f'<th class="{c.kind}" data-key="{e(c.key)}">{bi(c.vi, c.en)}</th>' for c in cols
+    )
+    body = []
+    for row in rows:
+        cells = []
+        for c in cols:
+            value = row.get(c.key)
+            raw = "" if value is None else json.dumps(value, ensure_ascii=False)
+            cells.append(
+                f'<td class="{c.kind}" data-key="{e(c.key)}" data-value="{e(raw)}">'
+                f"{e(FORMATS[c.kind](value))}</td>"
+            )
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    cap = f"<caption>{caption}</caption>" if caption else ""
+    return (
+        f'<div class="table-wrap"><table id="{e(table_id)}" class="data">{cap}'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+# --- charts (Vega-Altair) --------------------------------------------------------------------
+
+
+class Charts:
+    """Collects the page's chart specifications; :meth:`div` places one."""
+
+    def __init__(self) -> None:
+        self.specs: dict[str, dict] = {}
+
+    def div(self, chart_id: str, chart, alt_text: str) -> str:
+        spec = chart.to_dict(validate=False)
+        self.specs[chart_id] = spec
+        return f'<div class="chart" id="{e(chart_id)}" role="img" aria-label="{e(alt_text)}"></div>'
+
+
+def _alt():
+    import altair as alt
+
+    return alt
+
+
+def _base(values: list[dict]):
+    alt = _alt()
+    return alt.Chart(alt.Data(values=values)).properties(width=620)
+
+
+def chart_trend(trend: list[dict]):
+    alt = _alt()
+    long = []
+    for r in trend:
+        for key, vi in (
+            ("returned_on_time", "Đúng hạn / on time"),
+            ("returned_late", "Quá hạn / late"),
+            ("in_process", "Đang giải quyết / in process"),
+        ):
+            long.append({"month": r["period_label"], "kind": vi, "dossiers": r[key]})
+    kinds = ["Đúng hạn / on time", "Quá hạn / late", "Đang giải quyết / in process"]
+    bars = (
+        _base(long)
+        .mark_bar()
+        .encode(
+            x=alt.X("month:O", title="Tháng / month"),
+            y=alt.Y("dossiers:Q", title="Hồ sơ tiếp nhận / dossiers received", stack=True),
+            color=alt.Color(
+                "kind:N",
+                title=None,
+                scale=alt.Scale(
+                    domain=kinds,
+                    range=[COLORS["on_time"], COLORS["late"], COLORS["in_process"]],
+                ),
+                legend=alt.Legend(orient="top"),
+            ),
+            order=alt.Order("order:Q"),
+            tooltip=["month:O", "kind:N", alt.Tooltip("dossiers:Q", format=",")],
+        )
+        .transform_calculate(order=f"indexof({json.dumps(kinds)}, datum.kind)")
+        .properties(height=220)
+    )
+    rates = []
+    for r in trend:
+        rates.append({"month": r["period_label"], "rate": r["on_time_rate"], "kind": kinds[0]})
+        rates.append(
+            {"month": r["period_label"], "rate": r["online_share"], "kind": "Trực tuyến / online"}
+        )
+    lines = (
+        _base(rates)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("month:O", title="Tháng / month"),
+            y=alt.Y("rate:Q", title="Tỷ lệ / share of received", axis=alt.Axis(format="%")),
+            color=alt.Color(
+                "kind:N",
+                title=None,
+                scale=alt.Scale(
+                    domain=[kinds[0], "Trực tuyến / online"],
+                    range=[COLORS["on_time"], COLORS["online"]],
+                ),
+                legend=alt.Legend(orient="top"),
+            ),
+            tooltip=["month:O", "kind:N", alt.Tooltip("rate:Q", format=".1%")],
+        )
+        .properties(height=160)
+    )
+    return alt.vconcat(bars, lines).resolve_scale(color="independent")
+
+
+def chart_ranking(rows: list[dict], label: str):
+    alt = _alt()
+    values = [
+        {
+            "name": f"{r['scope_name'] or r['scope_code']} ({r['scope_code']})",
+            "score": r["progress_score"],
+            "band": r["band"] or "—",
+            "on_time_rate": r["on_time_rate"],
+        }
+        for r in rows
+        if r["progress_score"] is not None
+    ]
+    height = max(60, 18 * len(values))
+    order = [v["name"] for v in values]
+    bars = (
+        _base(values)
+        .mark_bar()
+        .encode(
+            x=alt.X("score:Q", title="Điểm tiến độ (766) / progress score", scale=alt.Scale(
+                domain=[0, 20])),
+            y=alt.Y("name:N", sort=order, title=label),
+            color=alt.Color(
+                "band:N",
+                title="Xếp loại / band",
+                scale=alt.Scale(domain=list(BAND_COLORS), range=list(BAND_COLORS.values())),
+                legend=alt.Legend(orient="top"),
+            ),
+            tooltip=[
+                "name:N",
+                alt.Tooltip("score:Q", format=".2f"),
+                "band:N",
+                alt.Tooltip("on_time_rate:Q", format=".1%"),
+            ],
+        )
+        .properties(height=height)
+    )
+    floors = (
+        _base([{"x": floor} for floor, *_ in fig.BANDS if floor > 0])
+        .mark_rule(strokeDash=[4, 3], color="#555")
+        .encode(x="x:Q")
+    )
+    return alt.layer(bars, floors)
+
+
+def chart_backlog(rows: list[dict], label: str):
+    alt = _alt()
+    kinds = ["Trong hạn / within deadline", "Quá hạn / past deadline"]
+    values = []
+    for r in rows:
+        name = f"{r['scope_name'] or r['scope_code']} ({r['scope_code']})"
+        values.append({"name": name, "kind": kinds[0], "dossiers": r["pending_within"]})
+        values.append({"name": name, "kind": kinds[1], "dossiers": r["pending_overdue"]})
+    order = [f"{r['scope_name'] or r['scope_code']} ({r['scope_code']})" for r in rows]
+    return (
+        _base(values)
+        .mark_bar()
+        .encode(
+            x=alt.X("dossiers:Q", title="Hồ sơ đang giải quyết / dossiers in process"),
+            y=alt.Y("name:N", sort=order, title=label),
+            color=alt.Color(
+                "kind:N",
+                title=None,
+                scale=alt.Scale(domain=kinds, range=[COLORS["in_process"], COLORS["late"]]),
+                legend=alt.Legend(orient="top"),
+            ),
+            order=alt.Order("order:Q"),
+            tooltip=["name:N", "kind:N", alt.Tooltip("dossiers:Q", format=",")],
+        )
+        .transform_calculate(order=f"indexof({json.dumps(kinds)}, datum.kind)")
+        .properties(height=max(60, 18 * len(rows)))
+    )
+
+
+AGEING = (
+    ("overdue_1_5_days", "1–5 ngày", "1–5 days"),
+    ("overdue_6_15_days", "6–15 ngày", "6–15 days"),
+    ("overdue_16_30_days", "16–30 ngày", "16–30 days"),
+    ("overdue_over_30_days", "Trên 30 ngày", "over 30 days"),
+)
+
+
+def chart_ageing(backlog: dict):
+    alt = _alt()
+    values = [{"age": f"{vi} / {en}", "dossiers": backlog[k]} for k, vi, en in AGEING]
+    return (
+        _base(values)
+        .mark_bar(color=COLORS["late"])
+        .encode(
+            x=alt.X("age:N", sort=[v["age"] for v in values],
+                    title="Quá hạn (ngày làm việc) / overdue by (working days)"),
+            y=alt.Y("dossiers:Q", title="Hồ sơ / dossiers"),
+            tooltip=["age:N", alt.Tooltip("dossiers:Q", format=",")],
+        )
+        .properties(height=160, width=420)
+    )  # fmt: skip
+
+
+def chart_online(rows: list[dict], label: str):
+    alt = _alt()
+    values = [
+        {"name": f"{r['scope_name'] or r['scope_code']} ({r['scope_code']})",
+         "share": r["online_share"]}
+        for r in rows if r.get("online_share") is not None
+    ]  # fmt: skip
+    values.sort(key=lambda v: -v["share"])
+    return (
+        _base(values)
+        .mark_bar(color=COLORS["online"])
+        .encode(
+            x=alt.X("share:Q", title="Tỷ lệ trực tuyến / online share", axis=alt.Axis(format="%")),
+            y=alt.Y("name:N", sort=[v["name"] for v in values], title=label),
+            tooltip=["name:N", alt.Tooltip("share:Q", format=".1%")],
+        )
+        .properties(height=max(60, 18 * len(values)))
+    )
+
+
+def chart_calendar(missing: list[dict], names: dict[str, str], start: str, end: str):
+    alt = _alt()
+    values = [
+        {"unit": f"{names.get(m['unit_code'], m['unit_code'])} ({m['unit_code']})",
+         "day": m["report_date"], "missing": 1}
+        for m in missing
+    ]  # fmt: skip
+    first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    days = [(first + dt.timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
+    units = sorted({v["unit"] for v in values})
+    return (
+        _base(values)
+        .mark_rect(color=COLORS["late"])
+        .encode(
+            x=alt.X("day:O", scale=alt.Scale(domain=days),
+                    axis=alt.Axis(labelExpr="slice(datum.value, 8)", labelAngle=0),
+                    title=f"Ngày báo cáo / report date ({vn_date(start)} – {vn_date(end)})"),
+            y=alt.Y("unit:N", sort=units, title=None),
+            tooltip=["unit:N", "day:O"],
+        )
+        .properties(height=max(40, 16 * len(units)), width=620)
+    )  # fmt: skip
+
+
+def chart_scorecard(rows: list[dict]):
+    alt = _alt()
+    values = [
+        {"name": f"{r['unit_name'] or r['unit_code']} ({r['unit_code']})",
+         "gap_ratio": r["gap_ratio"], "rank": r["rank_in_province"]}
+        for r in rows if r["gap_ratio"] is not None
+    ]  # fmt: skip
+    return (
+        _base(values)
+        .mark_bar(color="#6a1b9a")
+        .encode(
+            x=alt.X("gap_ratio:Q", title="Tỷ lệ thiếu sót / gap ratio", axis=alt.Axis(format="%")),
+            y=alt.Y("name:N", sort=[v["name"] for v in values],
+                    title="Đơn vị (1 = nhiều thiếu sót nhất) / unit (1 = most gaps)"),
+            tooltip=["name:N", "rank:Q", alt.Tooltip("gap_ratio:Q", format=".2%")],
+        )
+        .properties(height=max(60, 18 * len(values)))
+    )  # fmt: skip
+
+
+def chart_rules(rules: list[dict]):
+    alt = _alt()
+    return (
+        _base(rules)
+        .mark_bar(color="#6a1b9a")
+        .encode(
+            x=alt.X("issues:Q", title="Số thiếu sót / gaps found"),
+            y=alt.Y("rule_id:N", sort=[r["rule_id"] for r in rules], title=None),
+            tooltip=["rule_id:N", "severity:N", alt.Tooltip("issues:Q", format=",")],
+        )
+        .properties(height=max(60, 18 * len(rules)))
+    )
+
+
+# --- page sections ---------------------------------------------------------------------------
+
+HEADLINE_COLS = [
+    Col("period", "Kỳ", "period", "text"),
+    Col("received", "Tiếp nhận", "received"),
+    Col("returned_on_time", "Đúng hạn", "on time"),
+    Col("on_time_rate", "Tỷ lệ đúng hạn", "on-time rate", "pct"),
+    Col("returned_late", "Quá hạn", "late"),
+    Col("late_rate", "Tỷ lệ quá hạn", "late rate", "pct"),
+    Col("in_process", "Đang giải quyết", "in process"),
+    Col("in_process_rate", "Tỷ lệ đang giải quyết", "in-process rate", "pct"),
+    Col("resolved", "Đã giải quyết", "resolved"),
+    Col("on_time_rate_of_resolved", "Đúng hạn / đã giải quyết", "on time of resolved", "pct"),
+]
+TREND_COLS = [
+    Col("period_label", "Tháng", "month", "text"),
+    Col("received", "Tiếp nhận", "received"),
+    Col("returned_on_time", "Đúng hạn", "on time"),
+    Col("returned_late", "Quá hạn", "late"),
+    Col("in_process", "Đang giải quyết", "in process"),
+    Col("on_time_rate", "Tỷ lệ đúng hạn", "on-time rate", "pct"),
+    Col("received_online", "Trực tuyến", "online"),
+    Col("online_share", "Tỷ lệ trực tuyến", "online share", "pct"),
+    Col("progress_score", "Điểm tiến độ", "766 score", "score"),
+]
+RANK_COLS = [
+    Col("rank", "Hạng", "rank"),
+    Col("scope_code", "Mã", "code", "text"),
+    Col("scope_name", "Tên", "name", "text"),
+    Col("progress_score", "Điểm tiến độ (/20)", "766 score (of 20)", "score"),
+    Col("band", "Xếp loại", "band", "text"),
+    Col("progress_numerator", "Tử số (8)+(9)+(12)", "numerator", "int"),
+    Col("received_total", "Mẫu số (3)", "denominator", "int"),
+    Col("on_time_rate", "Tỷ lệ đúng hạn", "on-time rate", "pct"),
+    Col("returned_on_time", "Đúng hạn", "on time"),
+    Col("received", "Tiếp nhận trong kỳ", "received"),
+]
+BACKLOG_COLS = [
+    Col("scope_code", "Mã", "code", "text"),
+    Col("scope_name", "Tên", "name", "text"),
+    Col("pending_total", "Đang giải quyết", "in process"),
+    Col("pending_within", "Trong hạn", "within deadline"),
+    Col("pending_overdue", "Quá hạn", "past deadline"),
+    *[Col(k, vi, en) for k, vi, en in AGEING],
+]
+ONLINE_COLS = [
+    Col("scope_code", "Mã", "code", "text"),
+    Col("scope_name", "Tên", "name", "text"),
+    Col("received", "Tiếp nhận", "received"),
+    Col("received_online", "Trực tuyến", "online"),
+    Col("online_share", "Tỷ lệ trực tuyến", "online share", "pct"),
+]
+SCORECARD_COLS = [
+    Col("rank_in_province", "Hạng", "rank"),
+    Col("unit_code", "Mã", "code", "text"),
+    Col("unit_name", "Tên", "name", "text"),
+    Col("submissions_expected", "Số lần gửi phải có", "files expected"),
+    Col("submissions_received", "Đã gửi", "received"),
+    Col("missing_submissions", "Thiếu", "missing"),
+    Col("rows_received", "Dòng nhận", "rows"),
+    Col("rows_with_issues", "Dòng có thiếu sót", "rows with gaps"),
+    Col("issue_rate", "Tỷ lệ dòng lỗi", "issue rate", "pct"),
+    Col("gap_ratio", "Tỷ lệ thiếu sót", "gap ratio", "pct"),
+]
+RULE_COLS = [
+    Col("rule_id", "Quy tắc", "rule", "text"),
+    Col("severity", "Mức độ", "severity", "text"),
+    Col("issues", "Tổng số", "all report dates"),
+    Col("issues_this_month", "Tháng này", "this month"),
+    Col("units", "Số đơn vị", "units"),
+]
+MISSING_COLS = [
+    Col("unit_code", "Mã", "code", "text"),
+    Col("unit_name", "Tên", "name", "text"),
+    Col("missing_days", "Số ngày thiếu", "days missing"),
+    Col("days", "Các ngày", "days", "text"),
+]
+
+
+def _period_text(row: dict) -> str:
+    vi, en = PERIOD_NAMES[row["period_type"]]
+    running = "" if row["is_complete"] else " — chưa kết thúc / still running"
+    return (
+        f"{vi} / {en}: {row['period_label']} ({vn_date(row['period_start'])} – "
+        f"{vn_date(row['period_end'])}){running}"
+    )
+
+
+def _section(anchor: str, vi: str, en: str, body: str, note: str = "") -> str:
+    note_html = f'<p class="note">{note}</p>' if note else ""
+    return (
+        f'<section id="{anchor}"><h2>{bi(vi, en)}</h2>{note_html}{body}</section>'
+    )
+
+
+def headline_section(scope: dict) -> str:
+    rows = [{**r, "period": _period_text(r)} for r in scope["headline"]]
+    note = (
+        "Hồ sơ tiếp nhận trong kỳ và kết quả của chúng tại cuối kỳ (marts.ind_cohort); các tỷ lệ "
+        "tính trên số tiếp nhận, riêng cột cuối tính trên số đã giải quyết. / Dossiers received "
+        "in the period and their outcome at its end; rates are over received, the last one over "
+        "resolved."
+    )
+    return _section("headline", "Kết quả giải quyết", "Headline figures",
+                    table("headline", HEADLINE_COLS, rows), note)  # fmt: skip
+
+
+def trend_section(scope: dict, charts: Charts) -> str:
+    body = charts.div("chart-trend", chart_trend(scope["trend"]), "monthly trend") + table(
+        "trend", TREND_COLS, scope["trend"]
+    )
+    note = (
+        "Mỗi tháng: hồ sơ tiếp nhận trong tháng theo kết quả tại cuối tháng; tháng đang chạy tính "
+        "đến ngày số liệu. / Each month: dossiers received in it by their outcome at its end "
+        "(the running month as of the data's date)."
+    )
+    return _section("trend", "Diễn biến theo tháng", "Monthly trend", body, note)
+
+
+def ranking_section(anchor: str, rows: list[dict], title_vi: str, title_en: str,
+                    label: str, charts: Charts, period: str, collapse_from: int = 40) -> str:  # fmt: skip
+    if not rows:
+        return _section(anchor, title_vi, title_en, "<p>Không có số liệu / no figures.</p>")
+    chart_rows = rows if len(rows) <= collapse_from else rows[:15] + rows[-15:]
+    what = "" if chart_rows is rows else (
+        "<p class='note'>Biểu đồ: 15 cao nhất và 15 thấp nhất; bảng: tất cả. / Chart: the 15 "
+        "highest and 15 lowest; table: all.</p>"
+    )
+    bands = ", ".join(
+        f"{label_vi} ≥ {fmt_num(floor, 0)}" if floor else f"{label_vi} < 10"
+        for floor, label_vi, _ in fig.BANDS
+    )
+    note = (
+        f"{period}. Điểm tiến độ giải quyết (Quyết định 766/QĐ-TTg, 20 điểm) = 20 × "
+        "[(8) trước hạn + (9) đúng hạn + (12) đang trong hạn] / (3) tổng số phải giải quyết "
+        f"(marts.ind_progress_score); xếp loại: {bands}. / Progress score of Decision 766 "
+        "(20 points) = 20 × (early + on time + pending within deadline) / dossiers to resolve; "
+        "ranked by score, then on-time rate."
+    )
+    body = what + charts.div(f"chart-{anchor}", chart_ranking(chart_rows, label), title_en)
+    body += table(anchor, RANK_COLS, rows)
+    return _section(anchor, title_vi, title_en, body, note)
+
+
+def backlog_section(scope: dict, by: list[dict], label: str, charts: Charts,
+                    by_name: str) -> str:  # fmt: skip
+    total = scope["backlog"]
+    if total is None:
+        return _section("backlog", "Hồ sơ tồn", "Backlog", "<p>Không có số liệu.</p>")
+    note = (
+        f"Hồ sơ chưa giải quyết tại ngày {vn_date(total['as_of_date'])}: trong hạn (cột 12 Biểu "
+        "06) và quá hạn (cột 13), tuổi quá hạn tính bằng ngày làm việc sau ngày hẹn trả "
+        "(marts.ind_progress_score, marts.ind_service_measures). / Dossiers not resolved at "
+        "that date, within and past their deadline; overdue ageing in working days past due."
+    )
+    body = table("backlog-total", BACKLOG_COLS[2:], [total])
+    body += charts.div("chart-ageing", chart_ageing(total), "overdue ageing")
+    shown = [r for r in by if r["pending_total"]]
+    body += f"<h3>{by_name}</h3>"
+    body += charts.div("chart-backlog", chart_backlog(shown[:40], label), "backlog") if shown else ""
+    body += table("backlog", BACKLOG_COLS, by)
+    return _section("backlog", "Hồ sơ đang giải quyết (tồn)", "Backlog", body, note)
+
+
+def online_section(rows: list[dict], label: str, charts: Charts, period: str) -> str:
+    note = (
+        f"{period}. Tỷ lệ hồ sơ tiếp nhận trực tuyến (kênh 2) trên tổng số tiếp nhận "
+        "(marts.ind_service_measures). / Share of dossiers received online."
+    )
+    body = charts.div("chart-online", chart_online(rows, label), "online share")
+    body += table("online", ONLINE_COLS, rows)
+    return _section("online", "Tiếp nhận trực tuyến", "Online share", body, note)
+
+
+def record_section(rk: dict, names: dict[str, str], charts: Charts) -> str:
+    per_unit: dict[str, list[str]] = {}
+    for m in rk["missing"]:
+        per_unit.setdefault(m["unit_code"], []).append(m["report_date"])
+    missing_rows = [
+        {"unit_code": code, "unit_name": names.get(code), "missing_days": len(days),
+         "days": ", ".join(d[8:10] + "/" + d[5:7] for d in days)}
+        for code, days in sorted(per_unit.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    ]  # fmt: skip
+    cal_note = (
+        f"Đơn vị × ngày không gửi sổ theo dõi (R01) từ {vn_date(rk['calendar_start'])} đến "
+        f"{vn_date(rk['calendar_end'])} (marts.dq_issues); ô đỏ = thiếu. / Units × days with no "
+        "ledger sent (R01); red = missing."
+    )
+    body = f"<h3>{bi('Lịch thiếu báo cáo', 'Missing submissions')}</h3><p class='note'>{cal_note}</p>"
+    if missing_rows:
+        body += charts.div(
+            "chart-calendar",
+            chart_calendar(rk["missing"], names, rk["calendar_start"], rk["calendar_end"]),
+            "missing submissions calendar",
+        )
+    else:
+        body += "<p>Không đơn vị nào thiếu / no unit missed a day.</p>"
+    body += table("missing", MISSING_COLS, missing_rows)
+    month = rk["month"][:7]
+    score_note = (
+        f"Tháng {month}: tỷ lệ thiếu sót = (số lần gửi thiếu + dòng có thiếu sót) / (số lần gửi "
+        "phải có + số dòng nhận), hạng 1 = nhiều thiếu sót nhất (marts.dq_unit_scorecard). / "
+        "Gap ratio = (missing files + rows with gaps) / (files expected + rows); 1 = most gaps."
+    )
+    body += f"<h3>{bi('Xếp hạng đơn vị', 'Unit scorecard')}</h3><p class='note'>{score_note}</p>"
+    worst = [r for r in rk["scorecard"] if r["gap_ratio"]][:20]
+    if worst:
+        body += charts.div("chart-scorecard", chart_scorecard(worst), "unit scorecard")
+    body += table("scorecard", SCORECARD_COLS, rk["scorecard"])
+    rules_note = (
+        "Thiếu sót theo quy tắc (marts.dq_issues): tổng số trên mọi ngày báo cáo và trong tháng "
+        f"{month}. / Gaps by rule: all report dates, and this month."
+    )
+    body += f"<h3>{bi('Thiếu sót theo quy tắc', 'Gaps by rule')}</h3><p class='note'>{rules_note}</p>"
+    if rk["rules"]:
+        body += charts.div("chart-rules", chart_rules(rk["rules"]), "gaps by rule")
+    body += table("rules", RULE_COLS, rk["rules"])
+    return _section("records", "Chất lượng ghi chép sổ theo dõi", "Record-keeping", body)
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+STYLE = """
+:root { --ink:#1b1b1b; --muted:#5f6368; --line:#d9dde3; --bg:#f6f7f9; --accent:#0d47a1; }
+* { box-sizing: border-box; }
+body { margin:0; font:15px/1.45 "Noto Sans","DejaVu Sans","Segoe UI",Arial,sans-serif;
+       color:var(--ink); background:var(--bg); }
+header { background:var(--accent); color:#fff; padding:14px 28px; }
+header h1 { margin:0; font-size:22px; font-weight:600; }
+header .en, h1 .en { color:#cfd8ea; }
+header p { margin:4px 0 0; font-size:13px; color:#e3e9f5; }
+nav { background:#fff; border-bottom:1px solid var(--line); padding:8px 28px; font-size:14px;
+      position:sticky; top:0; z-index:2; }
+nav a { color:var(--accent); margin-right:16px; text-decoration:none; }
+main { max-width:1180px; margin:0 auto; padding:8px 28px 40px; }
+section { background:#fff; border:1px solid var(--line); border-radius:6px; padding:14px 20px;
+          margin:18px 0; break-inside:auto; }
+h2 { font-size:18px; margin:0 0 6px; color:var(--accent); }
+h3 { font-size:15px; margin:18px 0 4px; }
+.en { color:var(--muted); font-weight:normal; font-size:.86em; }
+.note { color:var(--muted); font-size:13px; margin:2px 0 10px; }
+.table-wrap { overflow-x:auto; max-height:520px; overflow-y:auto; margin:8px 0; }
+table.data { border-collapse:collapse; font-size:13px; width:100%; }
+table.data th { background:#eef1f5; position:sticky; top:0; text-align:left; vertical-align:bottom;
+                padding:5px 8px; border-bottom:2px solid var(--line); font-weight:600; }
+table.data th .en { display:block; }
+table.data td { padding:4px 8px; border-bottom:1px solid var(--line); white-space:nowrap; }
+table.data td.int, table.data td.pct, table.data td.score, table.data td.days,
+table.data th.int, table.data th.pct, table.data th.score { text-align:right; }
+table.data tbody tr:nth-child(even) { background:#fafbfc; }
+#headline td { font-size:15px; }
+#headline td.text { white-space:normal; }
+.chart { margin:6px 0; overflow-x:auto; }
+.cards { display:flex; gap:12px; flex-wrap:wrap; margin:8px 0; }
+.card { flex:1 1 160px; background:#fff; border:1px solid var(--line); border-radius:6px;
+        padding:10px 14px; }
+.card b { display:block; font-size:24px; }
+.districts a { display:inline-block; margin:2px 12px 2px 0; }
+footer { color:var(--muted); font-size:12px; text-align:center; padding:12px; }
+@media print {
+  body { background:#fff; font-size:11px; }
+  nav { display:none; }
+  header { background:#fff; color:#000; border-bottom:2px solid #000; padding:6px 0; }
+  header .en, header p { color:#333; }
+  main { max-width:none; padding:0; }
+  section { border:none; padding:4px 0; margin:8px 0; break-inside:avoid-page; }
+  .table-wrap { max-height:none; overflow:visible; }
+  table.data th { position:static; }
+  .chart { overflow:visible; }
+}
+"""
+
+SCRIPT = """
+(function () {
+  var specs = JSON.parse(document.getElementById('motcua-specs').textContent);
+  var opts = {renderer: 'svg', actions: false, formatLocale: %(locale)s};
+  Object.keys(specs).forEach(function (id) {
+    vegaEmbed('#' + id, specs[id], opts).catch(function (err) {
+      var el = document.getElementById(id);
+      el.textContent = 'Không vẽ được biểu đồ / chart could not be drawn: ' + err;
+      console.error(err);
+    });
+  });
+})();
+"""
+
+
+def _json_script(element_id: str, payload) -> str:
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str)
+    text = text.replace("</", "<\\/")
+    return f'<script type="application/json" id="{element_id}">{text}</script>'
+
+
+def page(title_vi: str, title_en: str, data: dict, payload: dict, sections: list[str],
+         charts: Charts, nav: list[tuple[str, str]], asset_prefix: str) -> str:  # fmt: skip
+    pub = data["publication"]
+    info = (
+        f"Số liệu đến hết ngày / data as of <b>{vn_date(data['as_of_date'])}</b> · lần chạy / run "
+        f"<code>{e(pub.get('run_id') or '?')}</code> · xuất bản / published "
+        f"{e((pub.get('published_at') or '?')[:19].replace('T', ' '))} UTC · kho dữ liệu / "
+        "warehouse <code>warehouse/motcua.duckdb</code>"
+    )
+    links = "".join(f'<a href="{href}">{text}</a>' for href, text in nav)
+    return f"""<!doctype html>
+<html lang="vi">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{e(title_vi)} — {e(title_en)}</title>
+<style>{STYLE}</style>
+</head>
+<body>
+<header><h1>{bi(title_vi, title_en)}</h1><p id="as-of" data-as-of="{e(data['as_of_date'])}"
+data-run-id="{e(pub.get('run_id') or '')}">{info}</p></header>
+<nav>{links}</nav>
+<main>
+{''.join(sections)}
+</main>
+<footer>motcua · {e(data['province_name'])} · số liệu từ các bảng marts của kho đã xuất bản /
+figures from the published warehouse's marts</footer>
+{_json_script('motcua-data', payload)}
+{_json_script('motcua-specs', charts.specs)}
+<script src="{asset_prefix}{ASSETS}/vega-embed.js"></script>
+<script>{SCRIPT % {'locale': json.dumps(VN_LOCALE)}}</script>
+<script>window.addEventListener('beforeprint', function () {{
+  document.querySelectorAll('details').forEach(function (d) {{ d.open = true; }});
+}});</script>
+</body>
+</html>
+"""
+
+
+def _period_label(data: dict, scope: dict, kind: str) -> str:
+    for row in scope["headline"]:
+        if row["period_type"] == kind:
+            return _period_text(row)
+    return ""
+
+
+def province_page(data: dict) -> str:
+    prov = data["province"]
+    names = {u["unit_code"]: u["unit_name"] for u in data["units"]}
+    charts = Charts()
+    quarter = _period_label(data, prov, "quarter")
+    districts = [u for u in data["units"] if u["level"] == "district"]
+    district_links = "".join(
+        f'<a href="district-{e(u["unit_code"])}.html">{e(u["unit_name"])}</a>' for u in districts
+    )
+    sections = [
+        headline_section(prov),
+        _section("districts-nav", "Trang của từng huyện", "District pages",
+                 f'<p class="districts">{district_links or "—"}</p>'),
+        trend_section(prov, charts),
+        ranking_section("district-ranking", prov["district_ranking"],
+                        "Xếp hạng cấp huyện", "Districts ranked",
+                        "Huyện / district", charts, quarter),
+        ranking_section("unit-ranking", prov["unit_ranking"], "Xếp hạng đơn vị",
+                        "Units ranked", "Đơn vị / unit", charts, quarter),
+        backlog_section(prov, prov["backlog_by_district"], "Huyện / district", charts,
+                        bi("Theo huyện", "By district")),
+        online_section(prov["district_ranking"], "Huyện / district", charts, quarter),
+        record_section(prov["record_keeping"], names, charts),
+    ]  # fmt: skip
+    nav = [("#headline", "Tổng quan"), ("#trend", "Theo tháng"),
+           ("#district-ranking", "Xếp hạng huyện"), ("#unit-ranking", "Xếp hạng đơn vị"),
+           ("#backlog", "Hồ sơ tồn"), ("#online", "Trực tuyến"), ("#records", "Ghi chép sổ")]  # fmt: skip
+    payload = {k: v for k, v in data.items() if k != "districts"}
+    return page(
+        f"Giải quyết thủ tục hành chính — {data['province_name']}",
+        "One-stop-shop dashboard",
+        data, payload, sections, charts, nav, "",
+    )  # fmt: skip
+
+
+def district_page(data: dict, district: dict) -> str:
+    names = {u["unit_code"]: u["unit_name"] for u in data["units"]}
+    charts = Charts()
+    quarter = _period_label(data, district, "quarter")
+    sections = [
+        headline_section(district),
+        trend_section(district, charts),
+        ranking_section("unit-ranking", district["unit_ranking"], "Xếp hạng đơn vị",
+                        "Units ranked", "Đơn vị / unit", charts, quarter),
+        backlog_section(district, district["backlog_by_unit"], "Đơn vị / unit", charts,
+                        bi("Theo đơn vị", "By unit")),
+        online_section(district["unit_ranking"], "Đơn vị / unit", charts, quarter),
+        record_section(district["record_keeping"], names, charts),
+    ]  # fmt: skip
+    nav = [("index.html", "← Toàn tỉnh / province"), ("#headline", "Tổng quan"),
+           ("#trend", "Theo tháng"), ("#unit-ranking", "Xếp hạng đơn vị"),
+           ("#backlog", "Hồ sơ tồn"), ("#online", "Trực tuyến"), ("#records", "Ghi chép sổ")]  # fmt: skip
+    payload = {k: v for k, v in data.items() if k not in ("districts", "province", "units")}
+    payload["district"] = district
+    return page(
+        f"{district['name']} — giải quyết thủ tục hành chính",
+        f"district {district['scope_code']} dashboard",
+        data, payload, sections, charts, nav, "",
+    )  # fmt: skip
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def _write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def ensure_assets(out_dir: Path) -> Path:
+    """``assets/vega-embed.js`` (Vega, Vega-Lite, Vega-Embed), written once per version."""
+    import vl_convert
+
+    assets = out_dir / ASSETS
+    assets.mkdir(parents=True, exist_ok=True)
+    target = assets / "vega-embed.js"
+    stamp = assets / "vega-embed.version"
+    version = (
+        f"vl-convert {vl_convert.get_vega_version()} vega-lite {VEGA_LITE_VERSION} "
+        f"embed {vl_convert.get_vega_embed_version()}"
+    )
+    if not target.exists() or not stamp.exists() or stamp.read_text() != version:
+        _write(target, vl_convert.javascript_bundle(vl_version=VEGA_LITE_VERSION))
+        _write(stamp, version)
+    return target
+
+
+def reports_dir(settings: Settings) -> Path:
+    return settings.data_dir / "reports"
+
+
+def write_dashboard(settings: Settings, out_dir: Path | None = None) -> dict:
+    """Write the dashboard of the published warehouse: ``index.html``, ``district-<code>.html``,
+    ``dashboard.json`` (the same figures) and ``assets/``. Returns what it wrote."""
+    started = time.monotonic()
+    warehouse = settings.warehouse_db
+    if not warehouse.exists():
+        raise PipelineError(
+            f"no published warehouse at {warehouse}: run `motcua run --date ...` first"
+        )
+    out_dir = out_dir or reports_dir(settings)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        data = fig.collect(con)
+    except duckdb.Error as exc:
+        raise PipelineError(
+            f"the dashboard could not read the published warehouse {warehouse}: {exc}"
+        ) from exc
+    finally:
+        con.close()
+    ensure_assets(out_dir)
+    written = []
+    for district in data["districts"]:
+        path = out_dir / f"district-{district['scope_code']}.html"
+        _write(path, district_page(data, district))
+        written.append(path)
+    index = out_dir / "index.html"
+    _write(out_dir / "dashboard.json", json.dumps(data, ensure_ascii=False, indent=1, default=str))
+    _write(index, province_page(data))
+    seconds = time.monotonic() - started
+    log.info("dashboard: wrote %s and %d district pages in %.1f s", index, len(written), seconds)
+    return {
+        "index": str(index),
+        "pages": 1 + len(written),
+        "as_of_date": data["as_of_date"],
+        "run_id": data["publication"].get("run_id"),
+        "seconds": round(seconds, 2),
+    }

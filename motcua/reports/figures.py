@@ -1,0 +1,338 @@
+"""The dashboard's figures, read from the published warehouse's marts (nothing is recomputed).
+
+:func:`collect` returns plain, JSON-able dictionaries: the page (:mod:`motcua.reports.dashboard`)
+draws them, and ``motcua report --format json`` prints the same ones. Every figure names the mart
+and the period it comes from:
+
+* headline (province, district): ``marts.ind_cohort`` (cohort view, indicators.md §2), sector
+  ``ALL``, for the latest complete month, quarter and trailing twelve months (the latest running
+  one, marked so, when none is complete yet);
+* monthly trend: ``ind_cohort`` months, with ``ind_service_measures.received_online`` /
+  ``online_share`` and ``ind_progress_score.progress_score`` of the same month;
+* rankings: ``ind_progress_score`` (Decision 766 tiến độ, 20 points) with ``ind_cohort``'s on-time
+  rate, by district and by unit, for the headline quarter;
+* backlog at the warehouse's date (the month that holds it): ``ind_progress_score.pending_within``
+  (Biểu 06 col 12) and ``ind_service_measures.pending_overdue`` with its ageing buckets (col 13);
+* online share: ``ind_service_measures`` for the headline quarter;
+* record-keeping: ``dq_issues`` (R01 rows: the missing-submission calendar of the last
+  :data:`CALENDAR_DAYS` days; counts by rule), ``dq_unit_scorecard`` (the month of the
+  warehouse's date, ranked by ``rank_in_province``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+
+from motcua.common.errors import PipelineError
+
+CALENDAR_DAYS = 31
+
+#: Decision 766 bands, applied to the tiến độ score as a share of its 20 points.
+BANDS: tuple[tuple[float, str, str], ...] = (
+    (16.0, "Tốt", "good"),
+    (14.0, "Khá", "fair"),
+    (10.0, "Trung bình", "average"),
+    (0.0, "Yếu", "weak"),
+)
+
+
+def band(score: float | None) -> str | None:
+    """The 766 band of a tiến độ score (≥ 16 Tốt, ≥ 14 Khá, ≥ 10 Trung bình, else Yếu)."""
+    if score is None:
+        return None
+    for floor, label, _ in BANDS:
+        if score >= floor - 1e-9:
+            return label
+    return BANDS[-1][1]
+
+
+def _iso(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _dicts(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> list[dict]:
+    cur = con.execute(sql, params or [])
+    names = [d[0] for d in cur.description]
+    return [{n: _iso(v) for n, v in zip(names, row, strict=True)} for row in cur.fetchall()]
+
+
+COHORT_COLUMNS = """
+    c.period_type, c.period_start, c.period_end, c.period_label, c.is_complete, c.as_of_date,
+    c.scope_level, c.scope_code, c.scope_name, c.received, c.returned_on_time, c.returned_late,
+    c.in_process, c.resolved, c.on_time_rate, c.late_rate, c.in_process_rate,
+    c.on_time_rate_of_resolved
+"""
+
+
+def _headline_period(
+    con: duckdb.DuckDBPyConnection, period_type: str
+) -> tuple[str, str] | None:
+    """(period_start, period_end) of the latest complete period of the type, else the latest."""
+    row = con.execute(
+        "select period_start, period_end from marts.ind_cohort "
+        "where period_type = ? and scope_level = 'province' and sector_code = 'ALL' "
+        "order by is_complete desc, period_end desc limit 1",
+        [period_type],
+    ).fetchone()
+    return None if row is None else (row[0], row[1])
+
+
+def _district_units(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Every unit with its current name and level and the district it rolls up into (the rule of
+    int_unit_scopes: the district of its latest dim_unit version that has one, in force first)."""
+    return _dicts(
+        con,
+        """
+        with current_version as (
+            select unit_code, unit_name, level from marts.dim_unit
+            qualify row_number() over (
+                partition by unit_code order by is_in_force desc, valid_from desc nulls last) = 1
+        ),
+        districts as (
+            select unit_code, district_code from marts.dim_unit where district_code is not null
+            qualify row_number() over (
+                partition by unit_code order by is_in_force desc, valid_from desc nulls last) = 1
+        )
+        select c.unit_code, c.unit_name, c.level, d.district_code
+        from current_version as c left join districts as d using (unit_code)
+        order by c.unit_code
+        """,
+    )
+
+
+def _meta(con: duckdb.DuckDBPyConnection) -> dict:
+    province = con.execute(
+        "select unit_code, unit_name from marts.dim_unit where level = 'province' "
+        "order by is_in_force desc, valid_from desc nulls last, unit_code limit 1"
+    ).fetchone()
+    if province is None:
+        raise PipelineError("marts.dim_unit has no province row (level 'province')")
+    (as_of,) = con.execute("select max(as_of_date) from marts.fct_dossier").fetchone()
+    if as_of is None:
+        raise PipelineError("the warehouse holds no dossiers: there is nothing to report")
+    try:
+        pub = con.execute(
+            "select report_date, run_id, built_at, published_at from ops.publication"
+        ).fetchone()
+    except duckdb.Error:
+        pub = None
+    keys = ("report_date", "run_id", "built_at", "published_at")
+    publication = {k: _iso(v) for k, v in zip(keys, pub or (None,) * 4, strict=True)}
+    return {
+        "province_code": province[0],
+        "province_name": province[1],
+        "as_of_date": as_of.isoformat(),
+        "publication": publication,
+    }
+
+
+def _scope_filter(scope_level: str, scope_codes: list[str] | None) -> tuple[str, list]:
+    if scope_codes is None:
+        return "c.scope_level = ?", [scope_level]
+    marks = ", ".join("?" for _ in scope_codes)
+    return f"c.scope_level = ? and c.scope_code in ({marks})", [scope_level, *scope_codes]
+
+
+def scope_figures(
+    con: duckdb.DuckDBPyConnection,
+    scope_level: str,
+    scope_code: str,
+    periods: dict[str, tuple],
+    backlog_month: tuple,
+    member_units: list[str],
+) -> dict:
+    """Headline, trend, unit ranking and backlog of one scope (the province or a district)."""
+    headline = []
+    for kind in ("month", "quarter", "ttm"):
+        if kind not in periods:
+            continue
+        start, end = periods[kind]
+        headline += _dicts(
+            con,
+            f"select {COHORT_COLUMNS} from marts.ind_cohort c where c.period_type = ? "
+            "and c.period_start = ? and c.period_end = ? and c.scope_level = ? "
+            "and c.scope_code = ? and c.sector_code = 'ALL'",
+            [kind, start, end, scope_level, scope_code],
+        )
+    trend = _dicts(
+        con,
+        """
+        select c.period_start, c.period_end, c.period_label, c.is_complete, c.received,
+               c.returned_on_time, c.returned_late, c.in_process, c.on_time_rate,
+               s.received_online, s.online_share, p.progress_score
+        from marts.ind_cohort c
+        left join marts.ind_service_measures s using (period_type, period_start, period_end,
+            scope_level, scope_code, sector_code)
+        left join marts.ind_progress_score p using (period_type, period_start, period_end,
+            scope_level, scope_code, sector_code)
+        where c.period_type = 'month' and c.scope_level = ? and c.scope_code = ?
+          and c.sector_code = 'ALL'
+        order by c.period_start
+        """,
+        [scope_level, scope_code],
+    )
+    quarter = periods.get("quarter")
+    units = rankings(con, "unit", quarter, member_units) if quarter else []
+    backlog = backlog_rows(con, "unit", backlog_month, member_units)
+    backlog_total = backlog_rows(con, scope_level, backlog_month, [scope_code])
+    return {
+        "scope_level": scope_level,
+        "scope_code": scope_code,
+        "headline": headline,
+        "trend": trend,
+        "unit_ranking": units,
+        "backlog_by_unit": backlog,
+        "backlog": backlog_total[0] if backlog_total else None,
+    }
+
+
+def rankings(
+    con: duckdb.DuckDBPyConnection,
+    scope_level: str,
+    period: tuple,
+    scope_codes: list[str] | None = None,
+) -> list[dict]:
+    """Scopes of a level ranked by the 766 tiến độ score (then on-time rate) over ``period``."""
+    where, params = _scope_filter(scope_level, scope_codes)
+    rows = _dicts(
+        con,
+        f"""
+        select c.scope_code, c.scope_name, c.received, c.returned_on_time, c.on_time_rate,
+               p.received_total, p.progress_numerator, p.progress_score,
+               s.received_online, s.online_share
+        from marts.ind_cohort c
+        left join marts.ind_progress_score p using (period_type, period_start, period_end,
+            scope_level, scope_code, sector_code)
+        left join marts.ind_service_measures s using (period_type, period_start, period_end,
+            scope_level, scope_code, sector_code)
+        where c.period_type = 'quarter' and c.period_start = ? and c.period_end = ?
+          and c.sector_code = 'ALL' and {where}
+        order by p.progress_score desc nulls last, c.on_time_rate desc nulls last, c.scope_code
+        """,
+        [period[0], period[1], *params],
+    )
+    for rank, row in enumerate(rows, start=1):
+        row["rank"] = rank
+        row["band"] = band(row["progress_score"])
+    return rows
+
+
+def backlog_rows(
+    con: duckdb.DuckDBPyConnection,
+    scope_level: str,
+    month: tuple,
+    scope_codes: list[str] | None = None,
+) -> list[dict]:
+    """Dossiers in process at the month's as-of date: within the deadline (col 12), past it
+    (col 13) with the ageing of the overdue ones, per scope, most overdue first."""
+    where, params = _scope_filter(scope_level, scope_codes)
+    return _dicts(
+        con,
+        f"""
+        select c.scope_code, c.scope_name, c.as_of_date, p.pending_within,
+               c.pending_overdue, p.pending_within + c.pending_overdue as pending_total,
+               c.overdue_1_5_days, c.overdue_6_15_days, c.overdue_16_30_days,
+               c.overdue_over_30_days
+        from marts.ind_service_measures c
+        inner join marts.ind_progress_score p using (period_type, period_start, period_end,
+            scope_level, scope_code, sector_code)
+        where c.period_type = 'month' and c.period_start = ? and c.period_end = ?
+          and c.sector_code = 'ALL' and {where}
+        order by c.pending_overdue desc, pending_total desc, c.scope_code
+        """,
+        [month[0], month[1], *params],
+    )
+
+
+def record_keeping(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date, unit_codes: list[str] | None = None
+) -> dict:
+    """Missing submissions (R01) of the last days as a unit × day calendar, the unit scorecard of
+    the month of ``as_of`` ranked, and the gaps by rule (all report dates, and that month)."""
+    first_day = as_of - dt.timedelta(days=CALENDAR_DAYS - 1)
+    month = as_of.replace(day=1)
+    unit_where = ""
+    params: list = []
+    if unit_codes is not None:
+        unit_where = f" and unit_code in ({', '.join('?' for _ in unit_codes)})"
+        params = list(unit_codes)
+    missing = _dicts(
+        con,
+        "select unit_code, report_date from marts.dq_issues "
+        "where rule_id = 'R01_missing_submission' and report_date between ? and ?"
+        + unit_where
+        + " group by all order by unit_code, report_date",
+        [first_day, as_of, *params],
+    )
+    scorecard = _dicts(
+        con,
+        "select unit_code, unit_name, level, district_code, submissions_expected, "
+        "submissions_received, missing_submissions, rows_received, rows_with_issues, issue_rate, "
+        "missing_rate, gap_ratio, rank_in_province from marts.dq_unit_scorecard where month = ?"
+        + unit_where
+        + " order by rank_in_province, unit_code",
+        [month, *params],
+    )
+    rules = _dicts(
+        con,
+        "select rule_id, min(severity) as severity, count(*) as issues, "
+        "count(*) filter (where report_date >= ?) as issues_this_month, "
+        "count(distinct unit_code) as units from marts.dq_issues where true"
+        + unit_where
+        + " group by rule_id order by rule_id",
+        [month, *params],
+    )
+    return {
+        "calendar_start": first_day.isoformat(),
+        "calendar_end": as_of.isoformat(),
+        "month": month.isoformat(),
+        "missing": missing,
+        "scorecard": scorecard,
+        "rules": rules,
+    }
+
+
+def collect(con: duckdb.DuckDBPyConnection) -> dict:
+    """Every figure of the dashboard: the province's page and one per district."""
+    meta = _meta(con)
+    as_of = dt.date.fromisoformat(meta["as_of_date"])
+    periods = {}
+    for kind in ("month", "quarter", "ttm"):
+        found = _headline_period(con, kind)
+        if found is not None:
+            periods[kind] = found
+    row = con.execute(
+        "select period_start, period_end from marts.ind_service_measures "
+        "where period_type = 'month' and period_start <= ? and period_end >= ? limit 1",
+        [as_of, as_of],
+    ).fetchone()
+    if row is None:
+        raise PipelineError(f"marts.ind_service_measures has no month holding {as_of}")
+    backlog_month = (row[0], row[1])
+    units = _district_units(con)
+    by_code = {u["unit_code"]: u for u in units}
+    all_units = [u["unit_code"] for u in units]
+    province = scope_figures(
+        con, "province", meta["province_code"], periods, backlog_month, all_units
+    )
+    quarter = periods.get("quarter")
+    province["district_ranking"] = rankings(con, "district", quarter) if quarter else []
+    province["backlog_by_district"] = backlog_rows(con, "district", backlog_month)
+    province["record_keeping"] = record_keeping(con, as_of)
+    districts = []
+    for code in sorted(u["unit_code"] for u in units if u["level"] == "district"):
+        members = [u["unit_code"] for u in units if u["district_code"] == code]
+        page = scope_figures(con, "district", code, periods, backlog_month, members)
+        page["name"] = by_code[code]["unit_name"]
+        page["record_keeping"] = record_keeping(con, as_of, members)
+        districts.append(page)
+    return {
+        **meta,
+        "periods": {k: [v[0].isoformat(), v[1].isoformat()] for k, v in periods.items()},
+        "backlog_month": [backlog_month[0].isoformat(), backlog_month[1].isoformat()],
+        "units": units,
+        "province": province,
+        "districts": districts,
+    }
