@@ -217,8 +217,11 @@ def chart_ranking(rows: list[dict], label: str):
         _base(values)
         .mark_bar()
         .encode(
-            x=alt.X("score:Q", title="Điểm tiến độ (766) / progress score", scale=alt.Scale(
-                domain=[0, 20])),
+            x=alt.X(
+                "score:Q",
+                title="Điểm tiến độ (766) / progress score",
+                scale=alt.Scale(domain=[0, 20]),
+            ),
             y=alt.Y("name:N", sort=order, title=label),
             color=alt.Color(
                 "band:N",
@@ -287,22 +290,28 @@ def chart_ageing(backlog: dict):
         _base(values)
         .mark_bar(color=COLORS["late"])
         .encode(
-            x=alt.X("age:N", sort=[v["age"] for v in values],
-                    title="Quá hạn (ngày làm việc) / overdue by (working days)"),
+            x=alt.X(
+                "age:N",
+                sort=[v["age"] for v in values],
+                title="Quá hạn (ngày làm việc) / overdue by (working days)",
+            ),
             y=alt.Y("dossiers:Q", title="Hồ sơ / dossiers"),
             tooltip=["age:N", alt.Tooltip("dossiers:Q", format=",")],
         )
         .properties(height=160, width=420)
-    )  # fmt: skip
+    )
 
 
 def chart_online(rows: list[dict], label: str):
     alt = _alt()
     values = [
-        {"name": f"{r['scope_name'] or r['scope_code']} ({r['scope_code']})",
-         "share": r["online_share"]}
-        for r in rows if r.get("online_share") is not None
-    ]  # fmt: skip
+        {
+            "name": f"{r['scope_name'] or r['scope_code']} ({r['scope_code']})",
+            "share": r["online_share"],
+        }
+        for r in rows
+        if r.get("online_share") is not None
+    ]
     values.sort(key=lambda v: -v["share"])
     return (
         _base(values)
@@ -319,10 +328,13 @@ def chart_online(rows: list[dict], label: str):
 def chart_calendar(missing: list[dict], names: dict[str, str], start: str, end: str):
     alt = _alt()
     values = [
-        {"unit": f"{names.get(m['unit_code'], m['unit_code'])} ({m['unit_code']})",
-         "day": m["report_date"], "missing": 1}
+        {
+            "unit": f"{names.get(m['unit_code'], m['unit_code'])} ({m['unit_code']})",
+            "day": m["report_date"],
+            "missing": 1,
+        }
         for m in missing
-    ]  # fmt: skip
+    ]
     first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
     days = [(first + dt.timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
     units = sorted({v["unit"] for v in values})
@@ -330,34 +342,44 @@ def chart_calendar(missing: list[dict], names: dict[str, str], start: str, end: 
         _base(values)
         .mark_rect(color=COLORS["late"])
         .encode(
-            x=alt.X("day:O", scale=alt.Scale(domain=days),
-                    axis=alt.Axis(labelExpr="slice(datum.value, 8)", labelAngle=0),
-                    title=f"Ngày báo cáo / report date ({vn_date(start)} – {vn_date(end)})"),
+            x=alt.X(
+                "day:O",
+                scale=alt.Scale(domain=days),
+                axis=alt.Axis(labelExpr="slice(datum.value, 8)", labelAngle=0),
+                title=f"Ngày báo cáo / report date ({vn_date(start)} – {vn_date(end)})",
+            ),
             y=alt.Y("unit:N", sort=units, title=None),
             tooltip=["unit:N", "day:O"],
         )
         .properties(height=max(40, 16 * len(units)), width=620)
-    )  # fmt: skip
+    )
 
 
 def chart_scorecard(rows: list[dict]):
     alt = _alt()
     values = [
-        {"name": f"{r['unit_name'] or r['unit_code']} ({r['unit_code']})",
-         "gap_ratio": r["gap_ratio"], "rank": r["rank_in_province"]}
-        for r in rows if r["gap_ratio"] is not None
-    ]  # fmt: skip
+        {
+            "name": f"{r['unit_name'] or r['unit_code']} ({r['unit_code']})",
+            "gap_ratio": r["gap_ratio"],
+            "rank": r["rank_in_province"],
+        }
+        for r in rows
+        if r["gap_ratio"] is not None
+    ]
     return (
         _base(values)
         .mark_bar(color="#6a1b9a")
         .encode(
             x=alt.X("gap_ratio:Q", title="Tỷ lệ thiếu sót / gap ratio", axis=alt.Axis(format="%")),
-            y=alt.Y("name:N", sort=[v["name"] for v in values],
-                    title="Đơn vị (1 = nhiều thiếu sót nhất) / unit (1 = most gaps)"),
+            y=alt.Y(
+                "name:N",
+                sort=[v["name"] for v in values],
+                title="Đơn vị (1 = nhiều thiếu sót nhất) / unit (1 = most gaps)",
+            ),
             tooltip=["name:N", "rank:Q", alt.Tooltip("gap_ratio:Q", format=".2%")],
         )
         .properties(height=max(60, 18 * len(values)))
-    )  # fmt: skip
+    )
 
 
 def chart_rules(rules: list[dict]):
@@ -464,9 +486,7 @@ def _period_text(row: dict) -> str:
 
 def _section(anchor: str, vi: str, en: str, body: str, note: str = "") -> str:
     note_html = f'<p class="note">{note}</p>' if note else ""
-    return (
-        f'<section id="{anchor}"><h2>{bi(vi, en)}</h2>{note_html}{body}</section>'
-    )
+    return f'<section id="{anchor}"><h2>{bi(vi, en)}</h2>{note_html}{body}</section>'
 
 
 def headline_section(scope: dict) -> str:
@@ -477,8 +497,13 @@ def headline_section(scope: dict) -> str:
         "in the period and their outcome at its end; rates are over received, the last one over "
         "resolved."
     )
-    return _section("headline", "Kết quả giải quyết", "Headline figures",
-                    table("headline", HEADLINE_COLS, rows), note)  # fmt: skip
+    return _section(
+        "headline",
+        "Kết quả giải quyết",
+        "Headline figures",
+        table("headline", HEADLINE_COLS, rows),
+        note,
+    )
 
 
 def trend_section(scope: dict, charts: Charts) -> str:
@@ -493,14 +518,26 @@ def trend_section(scope: dict, charts: Charts) -> str:
     return _section("trend", "Diễn biến theo tháng", "Monthly trend", body, note)
 
 
-def ranking_section(anchor: str, rows: list[dict], title_vi: str, title_en: str,
-                    label: str, charts: Charts, period: str, collapse_from: int = 40) -> str:  # fmt: skip
+def ranking_section(
+    anchor: str,
+    rows: list[dict],
+    title_vi: str,
+    title_en: str,
+    label: str,
+    charts: Charts,
+    period: str,
+    collapse_from: int = 40,
+) -> str:
     if not rows:
         return _section(anchor, title_vi, title_en, "<p>Không có số liệu / no figures.</p>")
     chart_rows = rows if len(rows) <= collapse_from else rows[:15] + rows[-15:]
-    what = "" if chart_rows is rows else (
-        "<p class='note'>Biểu đồ: 15 cao nhất và 15 thấp nhất; bảng: tất cả. / Chart: the 15 "
-        "highest and 15 lowest; table: all.</p>"
+    what = (
+        ""
+        if chart_rows is rows
+        else (
+            "<p class='note'>Biểu đồ: 15 cao nhất và 15 thấp nhất; bảng: tất cả. / Chart: the 15 "
+            "highest and 15 lowest; table: all.</p>"
+        )
     )
     bands = ", ".join(
         f"{label_vi} ≥ {fmt_num(floor, 0)}" if floor else f"{label_vi} < 10"
@@ -518,8 +555,7 @@ def ranking_section(anchor: str, rows: list[dict], title_vi: str, title_en: str,
     return _section(anchor, title_vi, title_en, body, note)
 
 
-def backlog_section(scope: dict, by: list[dict], label: str, charts: Charts,
-                    by_name: str) -> str:  # fmt: skip
+def backlog_section(scope: dict, by: list[dict], label: str, charts: Charts, by_name: str) -> str:
     total = scope["backlog"]
     if total is None:
         return _section("backlog", "Hồ sơ tồn", "Backlog", "<p>Không có số liệu.</p>")
@@ -533,7 +569,9 @@ def backlog_section(scope: dict, by: list[dict], label: str, charts: Charts,
     body += charts.div("chart-ageing", chart_ageing(total), "overdue ageing")
     shown = [r for r in by if r["pending_total"]]
     body += f"<h3>{by_name}</h3>"
-    body += charts.div("chart-backlog", chart_backlog(shown[:40], label), "backlog") if shown else ""
+    body += (
+        charts.div("chart-backlog", chart_backlog(shown[:40], label), "backlog") if shown else ""
+    )
     body += table("backlog", BACKLOG_COLS, by)
     return _section("backlog", "Hồ sơ đang giải quyết (tồn)", "Backlog", body, note)
 
@@ -553,16 +591,22 @@ def record_section(rk: dict, names: dict[str, str], charts: Charts) -> str:
     for m in rk["missing"]:
         per_unit.setdefault(m["unit_code"], []).append(m["report_date"])
     missing_rows = [
-        {"unit_code": code, "unit_name": names.get(code), "missing_days": len(days),
-         "days": ", ".join(d[8:10] + "/" + d[5:7] for d in days)}
+        {
+            "unit_code": code,
+            "unit_name": names.get(code),
+            "missing_days": len(days),
+            "days": ", ".join(d[8:10] + "/" + d[5:7] for d in days),
+        }
         for code, days in sorted(per_unit.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-    ]  # fmt: skip
+    ]
     cal_note = (
         f"Đơn vị × ngày không gửi sổ theo dõi (R01) từ {vn_date(rk['calendar_start'])} đến "
         f"{vn_date(rk['calendar_end'])} (marts.dq_issues); ô đỏ = thiếu. / Units × days with no "
         "ledger sent (R01); red = missing."
     )
-    body = f"<h3>{bi('Lịch thiếu báo cáo', 'Missing submissions')}</h3><p class='note'>{cal_note}</p>"
+    body = (
+        f"<h3>{bi('Lịch thiếu báo cáo', 'Missing submissions')}</h3><p class='note'>{cal_note}</p>"
+    )
     if missing_rows:
         body += charts.div(
             "chart-calendar",
@@ -587,7 +631,9 @@ def record_section(rk: dict, names: dict[str, str], charts: Charts) -> str:
         "Thiếu sót theo quy tắc (marts.dq_issues): tổng số trên mọi ngày báo cáo và trong tháng "
         f"{month}. / Gaps by rule: all report dates, and this month."
     )
-    body += f"<h3>{bi('Thiếu sót theo quy tắc', 'Gaps by rule')}</h3><p class='note'>{rules_note}</p>"
+    body += (
+        f"<h3>{bi('Thiếu sót theo quy tắc', 'Gaps by rule')}</h3><p class='note'>{rules_note}</p>"
+    )
     if rk["rules"]:
         body += charts.div("chart-rules", chart_rules(rk["rules"]), "gaps by rule")
     body += table("rules", RULE_COLS, rk["rules"])
@@ -667,8 +713,16 @@ def _json_script(element_id: str, payload) -> str:
     return f'<script type="application/json" id="{element_id}">{text}</script>'
 
 
-def page(title_vi: str, title_en: str, data: dict, payload: dict, sections: list[str],
-         charts: Charts, nav: list[tuple[str, str]], asset_prefix: str) -> str:  # fmt: skip
+def page(
+    title_vi: str,
+    title_en: str,
+    data: dict,
+    payload: dict,
+    sections: list[str],
+    charts: Charts,
+    nav: list[tuple[str, str]],
+    asset_prefix: str,
+) -> str:
     pub = data["publication"]
     info = (
         f"Số liệu đến hết ngày / data as of <b>{vn_date(data['as_of_date'])}</b> · lần chạy / run "
@@ -686,18 +740,18 @@ def page(title_vi: str, title_en: str, data: dict, payload: dict, sections: list
 <style>{STYLE}</style>
 </head>
 <body>
-<header><h1>{bi(title_vi, title_en)}</h1><p id="as-of" data-as-of="{e(data['as_of_date'])}"
-data-run-id="{e(pub.get('run_id') or '')}">{info}</p></header>
+<header><h1>{bi(title_vi, title_en)}</h1><p id="as-of" data-as-of="{e(data["as_of_date"])}"
+data-run-id="{e(pub.get("run_id") or "")}">{info}</p></header>
 <nav>{links}</nav>
 <main>
-{''.join(sections)}
+{"".join(sections)}
 </main>
-<footer>motcua · {e(data['province_name'])} · số liệu từ các bảng marts của kho đã xuất bản /
+<footer>motcua · {e(data["province_name"])} · số liệu từ các bảng marts của kho đã xuất bản /
 figures from the published warehouse's marts</footer>
-{_json_script('motcua-data', payload)}
-{_json_script('motcua-specs', charts.specs)}
+{_json_script("motcua-data", payload)}
+{_json_script("motcua-specs", charts.specs)}
 <script src="{asset_prefix}{ASSETS}/vega-embed.js"></script>
-<script>{SCRIPT % {'locale': json.dumps(VN_LOCALE)}}</script>
+<script>{SCRIPT % {"locale": json.dumps(VN_LOCALE)}}</script>
 <script>window.addEventListener('beforeprint', function () {{
   document.querySelectorAll('details').forEach(function (d) {{ d.open = true; }});
 }});</script>
@@ -724,28 +778,61 @@ def province_page(data: dict) -> str:
     )
     sections = [
         headline_section(prov),
-        _section("districts-nav", "Trang của từng huyện", "District pages",
-                 f'<p class="districts">{district_links or "—"}</p>'),
+        _section(
+            "districts-nav",
+            "Trang của từng huyện",
+            "District pages",
+            f'<p class="districts">{district_links or "—"}</p>',
+        ),
         trend_section(prov, charts),
-        ranking_section("district-ranking", prov["district_ranking"],
-                        "Xếp hạng cấp huyện", "Districts ranked",
-                        "Huyện / district", charts, quarter),
-        ranking_section("unit-ranking", prov["unit_ranking"], "Xếp hạng đơn vị",
-                        "Units ranked", "Đơn vị / unit", charts, quarter),
-        backlog_section(prov, prov["backlog_by_district"], "Huyện / district", charts,
-                        bi("Theo huyện", "By district")),
+        ranking_section(
+            "district-ranking",
+            prov["district_ranking"],
+            "Xếp hạng cấp huyện",
+            "Districts ranked",
+            "Huyện / district",
+            charts,
+            quarter,
+        ),
+        ranking_section(
+            "unit-ranking",
+            prov["unit_ranking"],
+            "Xếp hạng đơn vị",
+            "Units ranked",
+            "Đơn vị / unit",
+            charts,
+            quarter,
+        ),
+        backlog_section(
+            prov,
+            prov["backlog_by_district"],
+            "Huyện / district",
+            charts,
+            bi("Theo huyện", "By district"),
+        ),
         online_section(prov["district_ranking"], "Huyện / district", charts, quarter),
         record_section(prov["record_keeping"], names, charts),
-    ]  # fmt: skip
-    nav = [("#headline", "Tổng quan"), ("#trend", "Theo tháng"),
-           ("#district-ranking", "Xếp hạng huyện"), ("#unit-ranking", "Xếp hạng đơn vị"),
-           ("#backlog", "Hồ sơ tồn"), ("#online", "Trực tuyến"), ("#records", "Ghi chép sổ")]  # fmt: skip
+    ]
+    nav = [
+        ("#headline", "Tổng quan"),
+        ("#trend", "Theo tháng"),
+        ("#district-ranking", "Xếp hạng huyện"),
+        ("#unit-ranking", "Xếp hạng đơn vị"),
+        ("#backlog", "Hồ sơ tồn"),
+        ("#online", "Trực tuyến"),
+        ("#records", "Ghi chép sổ"),
+    ]
     payload = {k: v for k, v in data.items() if k != "districts"}
     return page(
         f"Giải quyết thủ tục hành chính — {data['province_name']}",
         "One-stop-shop dashboard",
-        data, payload, sections, charts, nav, "",
-    )  # fmt: skip
+        data,
+        payload,
+        sections,
+        charts,
+        nav,
+        "",
+    )
 
 
 def district_page(data: dict, district: dict) -> str:
@@ -755,23 +842,46 @@ def district_page(data: dict, district: dict) -> str:
     sections = [
         headline_section(district),
         trend_section(district, charts),
-        ranking_section("unit-ranking", district["unit_ranking"], "Xếp hạng đơn vị",
-                        "Units ranked", "Đơn vị / unit", charts, quarter),
-        backlog_section(district, district["backlog_by_unit"], "Đơn vị / unit", charts,
-                        bi("Theo đơn vị", "By unit")),
+        ranking_section(
+            "unit-ranking",
+            district["unit_ranking"],
+            "Xếp hạng đơn vị",
+            "Units ranked",
+            "Đơn vị / unit",
+            charts,
+            quarter,
+        ),
+        backlog_section(
+            district,
+            district["backlog_by_unit"],
+            "Đơn vị / unit",
+            charts,
+            bi("Theo đơn vị", "By unit"),
+        ),
         online_section(district["unit_ranking"], "Đơn vị / unit", charts, quarter),
         record_section(district["record_keeping"], names, charts),
-    ]  # fmt: skip
-    nav = [("index.html", "← Toàn tỉnh / province"), ("#headline", "Tổng quan"),
-           ("#trend", "Theo tháng"), ("#unit-ranking", "Xếp hạng đơn vị"),
-           ("#backlog", "Hồ sơ tồn"), ("#online", "Trực tuyến"), ("#records", "Ghi chép sổ")]  # fmt: skip
+    ]
+    nav = [
+        ("index.html", "← Toàn tỉnh / province"),
+        ("#headline", "Tổng quan"),
+        ("#trend", "Theo tháng"),
+        ("#unit-ranking", "Xếp hạng đơn vị"),
+        ("#backlog", "Hồ sơ tồn"),
+        ("#online", "Trực tuyến"),
+        ("#records", "Ghi chép sổ"),
+    ]
     payload = {k: v for k, v in data.items() if k not in ("districts", "province", "units")}
     payload["district"] = district
     return page(
         f"{district['name']} — giải quyết thủ tục hành chính",
         f"district {district['scope_code']} dashboard",
-        data, payload, sections, charts, nav, "",
-    )  # fmt: skip
+        data,
+        payload,
+        sections,
+        charts,
+        nav,
+        "",
+    )
 
 
 # --- writing ---------------------------------------------------------------------------------

@@ -66,9 +66,7 @@ COHORT_COLUMNS = """
 """
 
 
-def _headline_period(
-    con: duckdb.DuckDBPyConnection, period_type: str
-) -> tuple[str, str] | None:
+def _headline_period(con: duckdb.DuckDBPyConnection, period_type: str) -> tuple[str, str] | None:
     """(period_start, period_end) of the latest complete period of the type, else the latest."""
     row = con.execute(
         "select period_start, period_end from marts.ind_cohort "
