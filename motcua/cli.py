@@ -112,11 +112,53 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from motcua.reports.summary import print_province_report
-
     settings = Settings.from_env(args.data_dir)
-    print_province_report(settings, args.date)
+    if args.html:
+        from motcua.reports.dashboard import write_nightly
+
+        out = write_nightly(settings)
+        print(
+            f"[motcua] wrote {out['index']} ({out['pages']} pages, data as of "
+            f"{out['as_of_date']}, run {out['run_id']}) and {len(out['exports'])} exports in "
+            f"{settings.data_dir / 'reports' / 'bieu06'}; open it in a browser (works offline)",
+            flush=True,
+        )
+        return 0
+    if args.period is None and args.scope is None and args.sector is None and args.format is None:
+        from motcua.reports.summary import print_province_report
+
+        print_province_report(settings, args.date)
+        return 0
+    import duckdb
+
+    from motcua.reports import lookup
+    from motcua.reports.bieu06 import Scope
+
+    if not settings.warehouse_db.exists():
+        raise PipelineError(
+            f"no published warehouse at {settings.warehouse_db}: run `motcua run --date ...` first"
+        )
+    con = duckdb.connect(str(settings.warehouse_db), read_only=True)
+    try:
+        rows = lookup.lookup(
+            con,
+            args.period,
+            args.scope or Scope("province", None),
+            None if args.sector == "each" else (args.sector or "ALL"),
+        )
+    finally:
+        con.close()
+    sys.stdout.write(lookup.render(rows, args.format or "text"))
     return 0
+
+
+def _report_period(text: str):
+    from motcua.reports.lookup import parse_report_period
+
+    try:
+        return parse_report_period(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def _period(text: str):
@@ -135,6 +177,12 @@ def _scope(text: str):
         return parse_scope(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _period_help() -> str:
+    from motcua.reports.lookup import PERIOD_HELP
+
+    return PERIOD_HELP
 
 
 def cmd_export_bieu06(args: argparse.Namespace) -> int:
@@ -231,8 +279,29 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--quiet", action="store_true")
     demo.set_defaults(func=cmd_demo)
 
-    report = sub.add_parser("report", help="print the province's indicators from the warehouse")
+    report = sub.add_parser(
+        "report",
+        help="print the province's indicators, any figure of the dashboard, or write the dashboard",
+        description=(
+            "Without options: the province's trailing twelve months. With --period, --scope, "
+            "--sector or --format: the figures of one period and scope (ind_cohort, "
+            "ind_progress_score, ind_service_measures) as text, csv or json. --html writes the "
+            "dashboard $MOTCUA_DATA_DIR/reports/index.html (and the night's Biểu 06 exports) as "
+            "the nightly run does. The published warehouse is only read. See docs/reports.md."
+        ),
+    )
     report.add_argument("--date", type=_date, help="period end month (default: latest)")
+    report.add_argument(
+        "--html", action="store_true", help="write the dashboard reports/index.html and exports"
+    )
+    report.add_argument("--period", type=_report_period, help=_period_help())
+    report.add_argument(
+        "--scope", type=_scope, help="unit:<code>, district:<code> or province (default)"
+    )
+    report.add_argument(
+        "--sector", help="a sector code, ALL (default) or each (every sector and ALL)"
+    )
+    report.add_argument("--format", choices=["text", "csv", "json"], help="default text")
     report.set_defaults(func=cmd_report)
 
     export = sub.add_parser(

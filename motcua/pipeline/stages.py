@@ -67,7 +67,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("publish", "rename the tested build file over the published warehouse", publishes=True),
     Stage(
         "report",
-        "the province's figures and the gap counts of the published warehouse",
+        "the province's figures, the dashboard reports/index.html and the night's Biểu 06 exports",
         writes_duckdb=False,
         reads=("validate",),
     ),

@@ -170,14 +170,23 @@ def step_report(
     run_id: str | None = None,
     upstream: Mapping[str, dict] | None = None,
 ) -> dict:
-    """Log a short summary of the published warehouse (province figures, gap counts, docs);
-    the Data Docs are the ones the ``validate`` stage wrote, when its result is at hand."""
+    """Log a short summary of the published warehouse (province figures, gap counts, docs; the
+    Data Docs are the ones the ``validate`` stage wrote, when its result is at hand), then write
+    the dashboard ``reports/index.html`` and the night's exports from it
+    (:func:`motcua.reports.dashboard.write_nightly`). The warehouse is only read; a failure
+    raises, so the task fails and alerts."""
+    from motcua.reports.dashboard import write_nightly
     from motcua.reports.summary import run_summary
 
     settings = settings or Settings.from_env()
     with stage("report"):
         data_docs = (upstream or {}).get("validate", {}).get("data_docs_index")
         summary = run_summary(settings, report_date, data_docs=data_docs)
+        summary["dashboard"] = write_nightly(settings)
+        summary["lines"].append(
+            f"dashboard: {summary['dashboard']['index']} ({summary['dashboard']['pages']} pages), "
+            f"{len(summary['dashboard']['exports'])} exports"
+        )
     for line in summary["lines"]:
         log.info("report | %s", line)
     return summary

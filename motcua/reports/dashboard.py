@@ -16,7 +16,9 @@ failure raises (the nightly task then fails and alerts); the warehouse is only r
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import functools
 import html
 import json
 import logging
@@ -114,286 +116,296 @@ def table(table_id: str, cols: list[Col], rows: Iterable[dict], caption: str = "
 
 
 # --- charts (Vega-Altair) --------------------------------------------------------------------
+#
+# Each kind of chart is made once per process with Vega-Altair as a template that reads named
+# datasets (``alt.NamedData``); a page's chart is the template with the page's rows as its
+# ``datasets``. Altair validates every encoding when a chart is made (tens of milliseconds each), so
+# making the templates once keeps a province of hundreds of units and its district pages fast.
 
-
-class Charts:
-    """Collects the page's chart specifications; :meth:`div` places one."""
-
-    def __init__(self) -> None:
-        self.specs: dict[str, dict] = {}
-
-    def div(self, chart_id: str, chart, alt_text: str) -> str:
-        spec = chart.to_dict(validate=False)
-        self.specs[chart_id] = spec
-        return f'<div class="chart" id="{e(chart_id)}" role="img" aria-label="{e(alt_text)}"></div>'
-
-
-def _alt():
-    import altair as alt
-
-    return alt
-
-
-def _base(values: list[dict]):
-    alt = _alt()
-    return alt.Chart(alt.Data(values=values)).properties(width=620)
-
-
-def chart_trend(trend: list[dict]):
-    alt = _alt()
-    long = []
-    for r in trend:
-        for key, vi in (
-            ("returned_on_time", "Đúng hạn / on time"),
-            ("returned_late", "Quá hạn / late"),
-            ("in_process", "Đang giải quyết / in process"),
-        ):
-            long.append({"month": r["period_label"], "kind": vi, "dossiers": r[key]})
-    kinds = ["Đúng hạn / on time", "Quá hạn / late", "Đang giải quyết / in process"]
-    bars = (
-        _base(long)
-        .mark_bar()
-        .encode(
-            x=alt.X("month:O", title="Tháng / month"),
-            y=alt.Y("dossiers:Q", title="Hồ sơ tiếp nhận / dossiers received", stack=True),
-            color=alt.Color(
-                "kind:N",
-                title=None,
-                scale=alt.Scale(
-                    domain=kinds,
-                    range=[COLORS["on_time"], COLORS["late"], COLORS["in_process"]],
-                ),
-                legend=alt.Legend(orient="top"),
-            ),
-            order=alt.Order("order:Q"),
-            tooltip=["month:O", "kind:N", alt.Tooltip("dossiers:Q", format=",")],
-        )
-        .transform_calculate(order=f"indexof({json.dumps(kinds)}, datum.kind)")
-        .properties(height=220)
-    )
-    rates = []
-    for r in trend:
-        rates.append({"month": r["period_label"], "rate": r["on_time_rate"], "kind": kinds[0]})
-        rates.append(
-            {"month": r["period_label"], "rate": r["online_share"], "kind": "Trực tuyến / online"}
-        )
-    lines = (
-        _base(rates)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("month:O", title="Tháng / month"),
-            y=alt.Y("rate:Q", title="Tỷ lệ / share of received", axis=alt.Axis(format="%")),
-            color=alt.Color(
-                "kind:N",
-                title=None,
-                scale=alt.Scale(
-                    domain=[kinds[0], "Trực tuyến / online"],
-                    range=[COLORS["on_time"], COLORS["online"]],
-                ),
-                legend=alt.Legend(orient="top"),
-            ),
-            tooltip=["month:O", "kind:N", alt.Tooltip("rate:Q", format=".1%")],
-        )
-        .properties(height=160)
-    )
-    return alt.vconcat(bars, lines).resolve_scale(color="independent")
-
-
-def chart_ranking(rows: list[dict], label: str):
-    alt = _alt()
-    values = [
-        {
-            "name": f"{r['scope_name'] or r['scope_code']} ({r['scope_code']})",
-            "score": r["progress_score"],
-            "band": r["band"] or "—",
-            "on_time_rate": r["on_time_rate"],
-        }
-        for r in rows
-        if r["progress_score"] is not None
-    ]
-    height = max(60, 18 * len(values))
-    order = [v["name"] for v in values]
-    bars = (
-        _base(values)
-        .mark_bar()
-        .encode(
-            x=alt.X(
-                "score:Q",
-                title="Điểm tiến độ (766) / progress score",
-                scale=alt.Scale(domain=[0, 20]),
-            ),
-            y=alt.Y("name:N", sort=order, title=label),
-            color=alt.Color(
-                "band:N",
-                title="Xếp loại / band",
-                scale=alt.Scale(domain=list(BAND_COLORS), range=list(BAND_COLORS.values())),
-                legend=alt.Legend(orient="top"),
-            ),
-            tooltip=[
-                "name:N",
-                alt.Tooltip("score:Q", format=".2f"),
-                "band:N",
-                alt.Tooltip("on_time_rate:Q", format=".1%"),
-            ],
-        )
-        .properties(height=height)
-    )
-    floors = (
-        _base([{"x": floor} for floor, *_ in fig.BANDS if floor > 0])
-        .mark_rule(strokeDash=[4, 3], color="#555")
-        .encode(x="x:Q")
-    )
-    return alt.layer(bars, floors)
-
-
-def chart_backlog(rows: list[dict], label: str):
-    alt = _alt()
-    kinds = ["Trong hạn / within deadline", "Quá hạn / past deadline"]
-    values = []
-    for r in rows:
-        name = f"{r['scope_name'] or r['scope_code']} ({r['scope_code']})"
-        values.append({"name": name, "kind": kinds[0], "dossiers": r["pending_within"]})
-        values.append({"name": name, "kind": kinds[1], "dossiers": r["pending_overdue"]})
-    order = [f"{r['scope_name'] or r['scope_code']} ({r['scope_code']})" for r in rows]
-    return (
-        _base(values)
-        .mark_bar()
-        .encode(
-            x=alt.X("dossiers:Q", title="Hồ sơ đang giải quyết / dossiers in process"),
-            y=alt.Y("name:N", sort=order, title=label),
-            color=alt.Color(
-                "kind:N",
-                title=None,
-                scale=alt.Scale(domain=kinds, range=[COLORS["in_process"], COLORS["late"]]),
-                legend=alt.Legend(orient="top"),
-            ),
-            order=alt.Order("order:Q"),
-            tooltip=["name:N", "kind:N", alt.Tooltip("dossiers:Q", format=",")],
-        )
-        .transform_calculate(order=f"indexof({json.dumps(kinds)}, datum.kind)")
-        .properties(height=max(60, 18 * len(rows)))
-    )
-
-
+TREND_KINDS = ["Đúng hạn / on time", "Quá hạn / late", "Đang giải quyết / in process"]
+RATE_KINDS = ["Tỷ lệ đúng hạn / on-time rate", "Trực tuyến / online share"]
+BACKLOG_KINDS = ["Trong hạn / within deadline", "Quá hạn / past deadline"]
 AGEING = (
     ("overdue_1_5_days", "1–5 ngày", "1–5 days"),
     ("overdue_6_15_days", "6–15 ngày", "6–15 days"),
     ("overdue_16_30_days", "16–30 ngày", "16–30 days"),
     ("overdue_over_30_days", "Trên 30 ngày", "over 30 days"),
 )
+WIDTH = 620
+STEP = 18
 
 
-def chart_ageing(backlog: dict):
-    alt = _alt()
-    values = [{"age": f"{vi} / {en}", "dossiers": backlog[k]} for k, vi, en in AGEING]
-    return (
-        _base(values)
-        .mark_bar(color=COLORS["late"])
-        .encode(
-            x=alt.X(
-                "age:N",
-                sort=[v["age"] for v in values],
-                title="Quá hạn (ngày làm việc) / overdue by (working days)",
-            ),
-            y=alt.Y("dossiers:Q", title="Hồ sơ / dossiers"),
-            tooltip=["age:N", alt.Tooltip("dossiers:Q", format=",")],
+class Charts:
+    """The page's charts: :meth:`div` places one and keeps its specification."""
+
+    def __init__(self) -> None:
+        self.specs: dict[str, dict] = {}
+
+    def div(self, chart_id: str, kind: str, datasets: dict[str, list[dict]], alt_text: str) -> str:
+        spec = copy.deepcopy(_template(kind))
+        spec["datasets"] = datasets
+        self.specs[chart_id] = spec
+        return f'<div class="chart" id="{e(chart_id)}" role="img" aria-label="{e(alt_text)}"></div>'
+
+
+def _name(row: dict, code: str = "scope_code", name: str = "scope_name") -> str:
+    return f"{row.get(name) or row[code]} ({row[code]})"
+
+
+@functools.cache
+def _template(kind: str) -> dict:
+    import altair as alt
+
+    def chart(dataset: str):
+        return alt.Chart(alt.NamedData(dataset))
+
+    legend = alt.Legend(orient="top", title=None)
+    if kind == "trend":
+        bars = (
+            chart("counts")
+            .mark_bar()
+            .encode(
+                x=alt.X("month:O", title="Tháng / month"),
+                y=alt.Y("dossiers:Q", title="Hồ sơ tiếp nhận / dossiers received", stack=True),
+                color=alt.Color(
+                    "kind:N",
+                    scale=alt.Scale(
+                        domain=TREND_KINDS,
+                        range=[COLORS["on_time"], COLORS["late"], COLORS["in_process"]],
+                    ),
+                    legend=legend,
+                ),
+                order=alt.Order("order:Q"),
+                tooltip=["month:O", "kind:N", alt.Tooltip("dossiers:Q", format=",")],
+            )
+            .properties(width=WIDTH, height=220)
         )
-        .properties(height=160, width=420)
-    )
-
-
-def chart_online(rows: list[dict], label: str):
-    alt = _alt()
-    values = [
-        {
-            "name": f"{r['scope_name'] or r['scope_code']} ({r['scope_code']})",
-            "share": r["online_share"],
-        }
-        for r in rows
-        if r.get("online_share") is not None
-    ]
-    values.sort(key=lambda v: -v["share"])
-    return (
-        _base(values)
-        .mark_bar(color=COLORS["online"])
-        .encode(
-            x=alt.X("share:Q", title="Tỷ lệ trực tuyến / online share", axis=alt.Axis(format="%")),
-            y=alt.Y("name:N", sort=[v["name"] for v in values], title=label),
-            tooltip=["name:N", alt.Tooltip("share:Q", format=".1%")],
+        lines = (
+            chart("rates")
+            .mark_line(point=True)
+            .encode(
+                x=alt.X("month:O", title="Tháng / month"),
+                y=alt.Y("rate:Q", title="Tỷ lệ / share of received", axis=alt.Axis(format="%")),
+                color=alt.Color(
+                    "kind:N",
+                    scale=alt.Scale(domain=RATE_KINDS, range=[COLORS["on_time"], COLORS["online"]]),
+                    legend=legend,
+                ),
+                tooltip=["month:O", "kind:N", alt.Tooltip("rate:Q", format=".1%")],
+            )
+            .properties(width=WIDTH, height=160)
         )
-        .properties(height=max(60, 18 * len(values)))
-    )
+        made = alt.vconcat(bars, lines).resolve_scale(color="independent")
+    elif kind == "ranking":
+        bars = (
+            chart("scores")
+            .mark_bar()
+            .encode(
+                x=alt.X(
+                    "score:Q",
+                    title="Điểm tiến độ (766) / progress score",
+                    scale=alt.Scale(domain=[0, 20]),
+                ),
+                y=alt.Y("name:N", sort=alt.EncodingSortField("rank"), title=None),
+                color=alt.Color(
+                    "band:N",
+                    title="Xếp loại / band",
+                    scale=alt.Scale(domain=list(BAND_COLORS), range=list(BAND_COLORS.values())),
+                    legend=alt.Legend(orient="top"),
+                ),
+                tooltip=[
+                    "rank:Q",
+                    "name:N",
+                    alt.Tooltip("score:Q", format=".2f"),
+                    "band:N",
+                    alt.Tooltip("on_time_rate:Q", format=".1%"),
+                ],
+            )
+        )
+        floors = chart("floors").mark_rule(strokeDash=[4, 3], color="#555").encode(x="x:Q")
+        made = alt.layer(bars, floors).properties(width=WIDTH, height=alt.Step(STEP))
+    elif kind == "backlog":
+        made = (
+            chart("backlog")
+            .mark_bar()
+            .encode(
+                x=alt.X("dossiers:Q", title="Hồ sơ đang giải quyết / dossiers in process"),
+                y=alt.Y("name:N", sort=alt.EncodingSortField("rank"), title=None),
+                color=alt.Color(
+                    "kind:N",
+                    scale=alt.Scale(
+                        domain=BACKLOG_KINDS, range=[COLORS["in_process"], COLORS["late"]]
+                    ),
+                    legend=legend,
+                ),
+                order=alt.Order("order:Q"),
+                tooltip=["name:N", "kind:N", alt.Tooltip("dossiers:Q", format=",")],
+            )
+            .properties(width=WIDTH, height=alt.Step(STEP))
+        )
+    elif kind == "ageing":
+        made = (
+            chart("ageing")
+            .mark_bar(color=COLORS["late"])
+            .encode(
+                x=alt.X(
+                    "age:N",
+                    sort=alt.EncodingSortField("order"),
+                    title="Quá hạn (ngày làm việc) / overdue by (working days)",
+                    axis=alt.Axis(labelAngle=0),
+                ),
+                y=alt.Y("dossiers:Q", title="Hồ sơ / dossiers"),
+                tooltip=["age:N", alt.Tooltip("dossiers:Q", format=",")],
+            )
+            .properties(width=460, height=170)
+        )
+    elif kind == "online":
+        made = (
+            chart("online")
+            .mark_bar(color=COLORS["online"])
+            .encode(
+                x=alt.X(
+                    "share:Q", title="Tỷ lệ trực tuyến / online share", axis=alt.Axis(format="%")
+                ),
+                y=alt.Y("name:N", sort="-x", title=None),
+                tooltip=["name:N", alt.Tooltip("share:Q", format=".1%")],
+            )
+            .properties(width=WIDTH, height=alt.Step(STEP))
+        )
+    elif kind == "calendar":
+        made = (
+            chart("calendar")
+            .mark_rect(stroke="#fff", strokeWidth=1)
+            .encode(
+                x=alt.X(
+                    "day:O",
+                    title="Ngày báo cáo / report date",
+                    axis=alt.Axis(labelExpr="slice(datum.value, 8)", labelAngle=0),
+                ),
+                y=alt.Y("unit:N", title=None),
+                color=alt.Color(
+                    "state:N",
+                    scale=alt.Scale(
+                        domain=["Thiếu / missing", "Đã gửi / sent"],
+                        range=[COLORS["late"], "#e3e7ec"],
+                    ),
+                    legend=legend,
+                ),
+                tooltip=["unit:N", "day:O", "state:N"],
+            )
+            .properties(width=alt.Step(19), height=alt.Step(16))
+        )
+    elif kind == "scorecard":
+        made = (
+            chart("scorecard")
+            .mark_bar(color="#6a1b9a")
+            .encode(
+                x=alt.X("gap_ratio:Q", title="Tỷ lệ thiếu sót / gap ratio",
+                        axis=alt.Axis(format="%")),
+                y=alt.Y("name:N", sort=alt.EncodingSortField("rank"), title=None),
+                tooltip=["rank:Q", "name:N", alt.Tooltip("gap_ratio:Q", format=".2%")],
+            )
+            .properties(width=WIDTH, height=alt.Step(STEP))
+        )  # fmt: skip
+    elif kind == "rules":
+        made = (
+            chart("rules")
+            .mark_bar(color="#6a1b9a")
+            .encode(
+                x=alt.X("issues:Q", title="Số thiếu sót / gaps found"),
+                y=alt.Y("rule_id:N", sort="ascending", title=None),
+                tooltip=["rule_id:N", "severity:N", alt.Tooltip("issues:Q", format=",")],
+            )
+            .properties(width=WIDTH, height=alt.Step(STEP))
+        )
+    else:
+        raise ValueError(f"unknown chart {kind!r}")
+    spec = made.to_dict(validate=False)
+    spec["config"] = {"view": {"stroke": "#d9dde3"}, "font": "DejaVu Sans, Arial, sans-serif"}
+    return spec
 
 
-def chart_calendar(missing: list[dict], names: dict[str, str], start: str, end: str):
-    alt = _alt()
-    values = [
-        {
-            "unit": f"{names.get(m['unit_code'], m['unit_code'])} ({m['unit_code']})",
-            "day": m["report_date"],
-            "missing": 1,
-        }
-        for m in missing
+def trend_data(trend: list[dict]) -> dict[str, list[dict]]:
+    keys = ("returned_on_time", "returned_late", "in_process")
+    counts = [
+        {"month": r["period_label"], "kind": kind, "order": i, "dossiers": r[key]}
+        for r in trend
+        for i, (key, kind) in enumerate(zip(keys, TREND_KINDS, strict=True))
     ]
+    rates = [
+        {"month": r["period_label"], "kind": kind, "rate": r[key]}
+        for r in trend
+        for key, kind in zip(("on_time_rate", "online_share"), RATE_KINDS, strict=True)
+        if r[key] is not None
+    ]
+    return {"counts": counts, "rates": rates}
+
+
+def ranking_data(rows: list[dict]) -> dict[str, list[dict]]:
+    scores = [
+        {"rank": r["rank"], "name": _name(r), "score": r["progress_score"], "band": r["band"],
+         "on_time_rate": r["on_time_rate"]}
+        for r in rows if r["progress_score"] is not None
+    ]  # fmt: skip
+    return {"scores": scores, "floors": [{"x": f} for f, *_ in fig.BANDS if f > 0]}
+
+
+def backlog_data(rows: list[dict]) -> dict[str, list[dict]]:
+    values = []
+    for rank, r in enumerate(rows, start=1):
+        for order, (key, kind) in enumerate(
+            zip(("pending_within", "pending_overdue"), BACKLOG_KINDS, strict=True)
+        ):
+            values.append(
+                {"rank": rank, "name": _name(r), "kind": kind, "order": order, "dossiers": r[key]}
+            )
+    return {"backlog": values}
+
+
+def ageing_data(total: dict) -> dict[str, list[dict]]:
+    return {
+        "ageing": [
+            {"order": i, "age": f"{vi} / {en}", "dossiers": total[key]}
+            for i, (key, vi, en) in enumerate(AGEING)
+        ]
+    }
+
+
+def online_data(rows: list[dict]) -> dict[str, list[dict]]:
+    return {
+        "online": [
+            {"name": _name(r), "share": r["online_share"]}
+            for r in rows
+            if r.get("online_share") is not None
+        ]
+    }
+
+
+def calendar_data(missing: list[dict], names: dict[str, str], start: str, end: str) -> dict:
     first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
     days = [(first + dt.timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
-    units = sorted({v["unit"] for v in values})
-    return (
-        _base(values)
-        .mark_rect(color=COLORS["late"])
-        .encode(
-            x=alt.X(
-                "day:O",
-                scale=alt.Scale(domain=days),
-                axis=alt.Axis(labelExpr="slice(datum.value, 8)", labelAngle=0),
-                title=f"Ngày báo cáo / report date ({vn_date(start)} – {vn_date(end)})",
-            ),
-            y=alt.Y("unit:N", sort=units, title=None),
-            tooltip=["unit:N", "day:O"],
-        )
-        .properties(height=max(40, 16 * len(units)), width=620)
-    )
-
-
-def chart_scorecard(rows: list[dict]):
-    alt = _alt()
+    gaps = {(m["unit_code"], m["report_date"]) for m in missing}
+    units = sorted({code for code, _ in gaps})
     values = [
-        {
-            "name": f"{r['unit_name'] or r['unit_code']} ({r['unit_code']})",
-            "gap_ratio": r["gap_ratio"],
-            "rank": r["rank_in_province"],
-        }
-        for r in rows
-        if r["gap_ratio"] is not None
-    ]
-    return (
-        _base(values)
-        .mark_bar(color="#6a1b9a")
-        .encode(
-            x=alt.X("gap_ratio:Q", title="Tỷ lệ thiếu sót / gap ratio", axis=alt.Axis(format="%")),
-            y=alt.Y(
-                "name:N",
-                sort=[v["name"] for v in values],
-                title="Đơn vị (1 = nhiều thiếu sót nhất) / unit (1 = most gaps)",
-            ),
-            tooltip=["name:N", "rank:Q", alt.Tooltip("gap_ratio:Q", format=".2%")],
-        )
-        .properties(height=max(60, 18 * len(values)))
-    )
+        {"unit": f"{names.get(code) or code} ({code})", "day": day,
+         "state": "Thiếu / missing" if (code, day) in gaps else "Đã gửi / sent"}
+        for code in units for day in days
+    ]  # fmt: skip
+    return {"calendar": values}
 
 
-def chart_rules(rules: list[dict]):
-    alt = _alt()
-    return (
-        _base(rules)
-        .mark_bar(color="#6a1b9a")
-        .encode(
-            x=alt.X("issues:Q", title="Số thiếu sót / gaps found"),
-            y=alt.Y("rule_id:N", sort=[r["rule_id"] for r in rules], title=None),
-            tooltip=["rule_id:N", "severity:N", alt.Tooltip("issues:Q", format=",")],
-        )
-        .properties(height=max(60, 18 * len(rules)))
-    )
+def scorecard_data(rows: list[dict]) -> dict[str, list[dict]]:
+    return {
+        "scorecard": [
+            {"rank": r["rank_in_province"], "name": _name(r, "unit_code", "unit_name"),
+             "gap_ratio": r["gap_ratio"]}
+            for r in rows if r["gap_ratio"] is not None
+        ]
+    }  # fmt: skip
+
+
+def rules_data(rules: list[dict]) -> dict[str, list[dict]]:
+    return {"rules": [dict(r) for r in rules]}
 
 
 # --- page sections ---------------------------------------------------------------------------
@@ -507,7 +519,7 @@ def headline_section(scope: dict) -> str:
 
 
 def trend_section(scope: dict, charts: Charts) -> str:
-    body = charts.div("chart-trend", chart_trend(scope["trend"]), "monthly trend") + table(
+    body = charts.div("chart-trend", "trend", trend_data(scope["trend"]), "monthly trend") + table(
         "trend", TREND_COLS, scope["trend"]
     )
     note = (
@@ -550,7 +562,7 @@ def ranking_section(
         "(20 points) = 20 × (early + on time + pending within deadline) / dossiers to resolve; "
         "ranked by score, then on-time rate."
     )
-    body = what + charts.div(f"chart-{anchor}", chart_ranking(chart_rows, label), title_en)
+    body = what + charts.div(f"chart-{anchor}", "ranking", ranking_data(chart_rows), title_en)
     body += table(anchor, RANK_COLS, rows)
     return _section(anchor, title_vi, title_en, body, note)
 
@@ -566,11 +578,11 @@ def backlog_section(scope: dict, by: list[dict], label: str, charts: Charts, by_
         "that date, within and past their deadline; overdue ageing in working days past due."
     )
     body = table("backlog-total", BACKLOG_COLS[2:], [total])
-    body += charts.div("chart-ageing", chart_ageing(total), "overdue ageing")
+    body += charts.div("chart-ageing", "ageing", ageing_data(total), "overdue ageing")
     shown = [r for r in by if r["pending_total"]]
     body += f"<h3>{by_name}</h3>"
     body += (
-        charts.div("chart-backlog", chart_backlog(shown[:40], label), "backlog") if shown else ""
+        charts.div("chart-backlog", "backlog", backlog_data(shown[:40]), "backlog") if shown else ""
     )
     body += table("backlog", BACKLOG_COLS, by)
     return _section("backlog", "Hồ sơ đang giải quyết (tồn)", "Backlog", body, note)
@@ -581,7 +593,7 @@ def online_section(rows: list[dict], label: str, charts: Charts, period: str) ->
         f"{period}. Tỷ lệ hồ sơ tiếp nhận trực tuyến (kênh 2) trên tổng số tiếp nhận "
         "(marts.ind_service_measures). / Share of dossiers received online."
     )
-    body = charts.div("chart-online", chart_online(rows, label), "online share")
+    body = charts.div("chart-online", "online", online_data(rows), "online share")
     body += table("online", ONLINE_COLS, rows)
     return _section("online", "Tiếp nhận trực tuyến", "Online share", body, note)
 
@@ -610,7 +622,8 @@ def record_section(rk: dict, names: dict[str, str], charts: Charts) -> str:
     if missing_rows:
         body += charts.div(
             "chart-calendar",
-            chart_calendar(rk["missing"], names, rk["calendar_start"], rk["calendar_end"]),
+            "calendar",
+            calendar_data(rk["missing"], names, rk["calendar_start"], rk["calendar_end"]),
             "missing submissions calendar",
         )
     else:
@@ -625,7 +638,7 @@ def record_section(rk: dict, names: dict[str, str], charts: Charts) -> str:
     body += f"<h3>{bi('Xếp hạng đơn vị', 'Unit scorecard')}</h3><p class='note'>{score_note}</p>"
     worst = [r for r in rk["scorecard"] if r["gap_ratio"]][:20]
     if worst:
-        body += charts.div("chart-scorecard", chart_scorecard(worst), "unit scorecard")
+        body += charts.div("chart-scorecard", "scorecard", scorecard_data(worst), "unit scorecard")
     body += table("scorecard", SCORECARD_COLS, rk["scorecard"])
     rules_note = (
         "Thiếu sót theo quy tắc (marts.dq_issues): tổng số trên mọi ngày báo cáo và trong tháng "
@@ -635,7 +648,7 @@ def record_section(rk: dict, names: dict[str, str], charts: Charts) -> str:
         f"<h3>{bi('Thiếu sót theo quy tắc', 'Gaps by rule')}</h3><p class='note'>{rules_note}</p>"
     )
     if rk["rules"]:
-        body += charts.div("chart-rules", chart_rules(rk["rules"]), "gaps by rule")
+        body += charts.div("chart-rules", "rules", rules_data(rk["rules"]), "gaps by rule")
     body += table("rules", RULE_COLS, rk["rules"])
     return _section("records", "Chất lượng ghi chép sổ theo dõi", "Record-keeping", body)
 
@@ -893,8 +906,17 @@ def _write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def _bundle_cache() -> Path:
+    root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(root) / "motcua"
+
+
 def ensure_assets(out_dir: Path) -> Path:
-    """``assets/vega-embed.js`` (Vega, Vega-Lite, Vega-Embed), written once per version."""
+    """``assets/vega-embed.js`` (Vega, Vega-Lite, Vega-Embed from vl-convert), written once per
+    version. Bundling takes seconds, so the bundle is also kept in ``~/.cache/motcua`` (or
+    ``$XDG_CACHE_HOME/motcua``) and copied from there."""
+    import shutil
+
     import vl_convert
 
     assets = out_dir / ASSETS
@@ -902,12 +924,25 @@ def ensure_assets(out_dir: Path) -> Path:
     target = assets / "vega-embed.js"
     stamp = assets / "vega-embed.version"
     version = (
-        f"vl-convert {vl_convert.get_vega_version()} vega-lite {VEGA_LITE_VERSION} "
-        f"embed {vl_convert.get_vega_embed_version()}"
+        f"vega {vl_convert.get_vega_version()} vega-lite {VEGA_LITE_VERSION} "
+        f"vega-embed {vl_convert.get_vega_embed_version()}"
     )
-    if not target.exists() or not stamp.exists() or stamp.read_text() != version:
-        _write(target, vl_convert.javascript_bundle(vl_version=VEGA_LITE_VERSION))
-        _write(stamp, version)
+    if target.exists() and stamp.exists() and stamp.read_text() == version:
+        return target
+    cached = _bundle_cache() / f"vega-embed-{version.replace(' ', '-')}.js"
+    if not cached.exists():
+        bundle = vl_convert.javascript_bundle(vl_version=VEGA_LITE_VERSION)
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            _write(cached, bundle)
+        except OSError:  # no writable cache: write the bundle straight beside the pages
+            _write(target, bundle)
+            _write(stamp, version)
+            return target
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    shutil.copyfile(cached, tmp)
+    os.replace(tmp, target)
+    _write(stamp, version)
     return target
 
 
@@ -951,5 +986,52 @@ def write_dashboard(settings: Settings, out_dir: Path | None = None) -> dict:
         "pages": 1 + len(written),
         "as_of_date": data["as_of_date"],
         "run_id": data["publication"].get("run_id"),
+        "periods": data["periods"],
         "seconds": round(seconds, 2),
     }
+
+
+# --- the night's exports ---------------------------------------------------------------------
+
+EXPORTS = "bieu06"
+
+
+def write_exports(settings: Settings, periods: dict, out_dir: Path) -> list[str]:
+    """Biểu 06 of the province (its combined form: the first sheet, and the csv of its rows) for
+    the dashboard's month and quarter, in ``<out_dir>/bieu06/``. A unit's or a district's form
+    with every unit's sheet is one ``motcua export bieu06`` away (seconds)."""
+    from motcua.reports import bieu06, workbook
+
+    folder = out_dir / EXPORTS
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    con = duckdb.connect(str(settings.warehouse_db), read_only=True)
+    try:
+        for kind in ("month", "quarter"):
+            if kind not in periods:
+                continue
+            start = dt.date.fromisoformat(periods[kind][0])
+            text = f"{start:%Y-%m}" if kind == "month" else f"{start.year}-Q{start.month // 3 + 1}"
+            period = bieu06.parse_period(text)
+            report = bieu06.build_report(con, period, bieu06.Scope("province", None))
+            report.sheets[1:] = []
+            stem = folder / f"bieu06-province-{period.text}"
+            for suffix, write in ((".xlsx", workbook.write_workbook), (".csv", bieu06.write_csv)):
+                path = stem.with_suffix(suffix)
+                tmp = path.with_name(f".{path.stem}.{os.getpid()}{suffix}")
+                write(report, tmp)
+                os.replace(tmp, path)
+                written.append(str(path))
+    finally:
+        con.close()
+    return written
+
+
+def write_nightly(settings: Settings, out_dir: Path | None = None) -> dict:
+    """What the nightly ``report`` stage writes: the dashboard and the exports."""
+    out_dir = out_dir or reports_dir(settings)
+    result = write_dashboard(settings, out_dir)
+    started = time.monotonic()
+    result["exports"] = write_exports(settings, result["periods"], out_dir)
+    result["exports_seconds"] = round(time.monotonic() - started, 2)
+    return result

@@ -334,3 +334,86 @@ def collect(con: duckdb.DuckDBPyConnection) -> dict:
         "province": province,
         "districts": districts,
     }
+
+
+# --- one scope, one period: ``motcua report --period --scope --sector`` ----------------------
+
+#: The figures of one (period, scope, sector), in the order ``motcua report`` prints them.
+SCOPE_FIELDS: tuple[str, ...] = (
+    "period_type",
+    "period_start",
+    "period_end",
+    "period_label",
+    "is_complete",
+    "as_of_date",
+    "scope_level",
+    "scope_code",
+    "scope_name",
+    "sector_code",
+    "received",
+    "returned_on_time",
+    "on_time_rate",
+    "returned_late",
+    "late_rate",
+    "in_process",
+    "in_process_rate",
+    "resolved",
+    "on_time_rate_of_resolved",
+    "received_total",
+    "progress_numerator",
+    "progress_score",
+    "band",
+    "received_online",
+    "online_share",
+    "processing_days_mean",
+    "processing_days_median",
+    "processing_days_p90",
+    "pending_within",
+    "pending_overdue",
+    "overdue_1_5_days",
+    "overdue_6_15_days",
+    "overdue_16_30_days",
+    "overdue_over_30_days",
+    "apology_compliance",
+)
+
+SCOPE_SQL = """
+select
+    c.period_type, c.period_start, c.period_end, c.period_label, c.is_complete, c.as_of_date,
+    c.scope_level, c.scope_code, c.scope_name, c.sector_code,
+    c.received, c.returned_on_time, c.on_time_rate, c.returned_late, c.late_rate, c.in_process,
+    c.in_process_rate, c.resolved, c.on_time_rate_of_resolved,
+    p.received_total, p.progress_numerator, p.progress_score,
+    s.received_online, s.online_share, s.processing_days_mean, s.processing_days_median,
+    s.processing_days_p90, p.pending_within, s.pending_overdue, s.overdue_1_5_days,
+    s.overdue_6_15_days, s.overdue_16_30_days, s.overdue_over_30_days, s.apology_compliance
+from marts.ind_cohort c
+left join marts.ind_progress_score p using (period_type, period_start, period_end, scope_level,
+    scope_code, sector_code)
+left join marts.ind_service_measures s using (period_type, period_start, period_end, scope_level,
+    scope_code, sector_code)
+where c.period_type = ? and c.period_start = ? and c.period_end = ? and c.scope_level = ?
+  and c.scope_code = ? and (? or c.sector_code = ?)
+order by c.sector_code = 'ALL', c.sector_code
+"""
+
+
+def scope_period(
+    con: duckdb.DuckDBPyConnection,
+    period_type: str,
+    start: dt.date,
+    end: dt.date,
+    scope_level: str,
+    scope_code: str,
+    sector: str | None = "ALL",
+) -> list[dict]:
+    """The figures of :data:`SCOPE_FIELDS` for one period and scope, one row per sector (``sector``
+    None: every sector and ``ALL``), from ind_cohort, ind_progress_score, ind_service_measures."""
+    rows = _dicts(
+        con,
+        SCOPE_SQL,
+        [period_type, start, end, scope_level, scope_code, sector is None, sector or ""],
+    )
+    for row in rows:
+        row["band"] = band(row["progress_score"])
+    return rows
