@@ -8,7 +8,7 @@ STAMP := $(VENV)/.motcua-installed
 
 export MOTCUA_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: install install-chromium install-services demo test test-production lint format lock docs bench bench-ingest bench-validate bench-incremental clean
+.PHONY: install install-chromium install-services demo test test-production lint format lock docs bench bench-ingest bench-validate bench-incremental bench-report clean
 
 install: $(STAMP)
 
@@ -54,7 +54,7 @@ docs: install
 	$(PY) -m motcua.warehouse.docs
 
 # Benchmarks: each prints its figures, its last line is the ratio the issue targets.
-bench: bench-ingest bench-validate bench-incremental
+bench: bench-ingest bench-validate bench-incremental bench-report
 
 bench-ingest: install
 	$(PY) benchmarks/ingest.py
@@ -64,6 +64,9 @@ bench-validate: install
 
 bench-incremental: install
 	$(PY) benchmarks/incremental.py
+
+bench-report: install
+	$(PY) benchmarks/report.py
 
 # Regenerate the lock after changing pyproject.toml's dependencies.
 lock: install
