@@ -131,7 +131,8 @@ AGEING = (
     ("overdue_16_30_days", "16–30 ngày", "16–30 days"),
     ("overdue_over_30_days", "Trên 30 ngày", "over 30 days"),
 )
-WIDTH = 620
+WIDTH = 820  # bars of the rankings: ~200 px of names on their left
+WIDE = 900  # the trend
 STEP = 18
 
 
@@ -165,7 +166,7 @@ def _template(kind: str) -> dict:
             chart("counts")
             .mark_bar()
             .encode(
-                x=alt.X("month:O", title="Tháng / month"),
+                x=alt.X("month:O", title="Tháng / month", axis=alt.Axis(labelAngle=0)),
                 y=alt.Y("dossiers:Q", title="Hồ sơ tiếp nhận / dossiers received", stack=True),
                 color=alt.Color(
                     "kind:N",
@@ -178,13 +179,13 @@ def _template(kind: str) -> dict:
                 order=alt.Order("order:Q"),
                 tooltip=["month:O", "kind:N", alt.Tooltip("dossiers:Q", format=",")],
             )
-            .properties(width=WIDTH, height=220)
+            .properties(width=WIDE, height=230)
         )
         lines = (
             chart("rates")
             .mark_line(point=True)
             .encode(
-                x=alt.X("month:O", title="Tháng / month"),
+                x=alt.X("month:O", title="Tháng / month", axis=alt.Axis(labelAngle=0)),
                 y=alt.Y("rate:Q", title="Tỷ lệ / share of received", axis=alt.Axis(format="%")),
                 color=alt.Color(
                     "kind:N",
@@ -193,7 +194,7 @@ def _template(kind: str) -> dict:
                 ),
                 tooltip=["month:O", "kind:N", alt.Tooltip("rate:Q", format=".1%")],
             )
-            .properties(width=WIDTH, height=160)
+            .properties(width=WIDE, height=150)
         )
         made = alt.vconcat(bars, lines).resolve_scale(color="independent")
     elif kind == "ranking":
@@ -223,7 +224,7 @@ def _template(kind: str) -> dict:
             )
         )
         floors = chart("floors").mark_rule(strokeDash=[4, 3], color="#555").encode(x="x:Q")
-        made = alt.layer(bars, floors).properties(width=WIDTH, height=alt.Step(STEP))
+        made = alt.layer(bars, floors).properties(width=WIDTH - 120, height=alt.Step(STEP))
     elif kind == "backlog":
         made = (
             chart("backlog")
@@ -501,6 +502,34 @@ def _section(anchor: str, vi: str, en: str, body: str, note: str = "") -> str:
     return f'<section id="{anchor}"><h2>{bi(vi, en)}</h2>{note_html}{body}</section>'
 
 
+def _card(vi: str, en: str, value: str, detail: str) -> str:
+    return (
+        f'<div class="card"><span class="label">{bi(vi, en)}</span><b>{e(value)}</b>'
+        f'<span class="detail">{e(detail)}</span></div>'
+    )
+
+
+def cards(scope: dict) -> str:
+    """The headline quarter (else the first headline period) in four boxes."""
+    rows = scope["headline"]
+    if not rows:
+        return ""
+    row = next((r for r in rows if r["period_type"] == "quarter"), rows[0])
+    received = row["received"]
+    of = f"/ {fmt_int(received)} tiếp nhận" if received else ""
+    return '<div class="cards">' + "".join(
+        [
+            _card("Tiếp nhận", "received", fmt_int(received), _period_text(row)),
+            _card("Đúng hạn", "on time", fmt_pct(row["on_time_rate"]),
+                  f"{fmt_int(row['returned_on_time'])} {of}"),
+            _card("Quá hạn", "late", fmt_pct(row["late_rate"]),
+                  f"{fmt_int(row['returned_late'])} {of}"),
+            _card("Đang giải quyết", "in process", fmt_pct(row["in_process_rate"]),
+                  f"{fmt_int(row['in_process'])} {of}"),
+        ]
+    ) + "</div>"  # fmt: skip
+
+
 def headline_section(scope: dict) -> str:
     rows = [{**r, "period": _period_text(r)} for r in scope["headline"]]
     note = (
@@ -513,7 +542,7 @@ def headline_section(scope: dict) -> str:
         "headline",
         "Kết quả giải quyết",
         "Headline figures",
-        table("headline", HEADLINE_COLS, rows),
+        cards(scope) + table("headline", HEADLINE_COLS, rows),
         note,
     )
 
@@ -689,7 +718,9 @@ table.data tbody tr:nth-child(even) { background:#fafbfc; }
 .cards { display:flex; gap:12px; flex-wrap:wrap; margin:8px 0; }
 .card { flex:1 1 160px; background:#fff; border:1px solid var(--line); border-radius:6px;
         padding:10px 14px; }
-.card b { display:block; font-size:24px; }
+.card b { display:block; font-size:26px; margin:2px 0; color:var(--accent); }
+.card .label { font-size:13px; font-weight:600; }
+.card .detail { display:block; font-size:12px; color:var(--muted); }
 .districts a { display:inline-block; margin:2px 12px 2px 0; }
 footer { color:var(--muted); font-size:12px; text-align:center; padding:12px; }
 @media print {
