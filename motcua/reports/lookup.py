@@ -10,6 +10,7 @@ read-only. Periods are the marts' standard ones, written as for ``motcua export 
 
 from __future__ import annotations
 
+import calendar
 import csv
 import datetime as dt
 import io
@@ -47,7 +48,7 @@ def parse_report_period(text: str) -> ReportPeriod:
         month = int(match.group(2) or match.group(4))
         if not 1 <= month <= 12:
             raise ValueError(f"period '{raw}': there is no month {month} (01 to 12)")
-        end = bieu06._last_day(year, month)
+        end = dt.date(year, month, calendar.monthrange(year, month)[1])
         first = dt.date(year - 1, month, 1) + dt.timedelta(days=32)
         start = first.replace(day=1)
         return ReportPeriod("ttm", start, end, f"TTM-{year}-{month:02d}")
