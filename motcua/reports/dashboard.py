@@ -977,6 +977,13 @@ def ensure_assets(out_dir: Path) -> Path:
     return target
 
 
+EMPTY_PAGE = """<!doctype html>
+<html lang="vi"><head><meta charset="utf-8"><title>motcua</title></head>
+<body><p>Kho dữ liệu chưa có hồ sơ nào / the published warehouse holds no dossiers yet
+({path}).</p></body></html>
+"""
+
+
 def reports_dir(settings: Settings) -> Path:
     return settings.data_dir / "reports"
 
@@ -994,6 +1001,13 @@ def write_dashboard(settings: Settings, out_dir: Path | None = None) -> dict:
     out_dir.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
+        (dossiers,) = con.execute("select count(*) from marts.fct_dossier").fetchone()
+        if dossiers == 0:  # a province before its first ledger: nothing to draw, not a failure
+            index = out_dir / "index.html"
+            _write(index, EMPTY_PAGE.format(path=e(warehouse)))
+            log.info("dashboard: the warehouse holds no dossiers yet; wrote %s", index)
+            return {"index": str(index), "pages": 1, "as_of_date": None, "run_id": None,
+                    "periods": {}, "seconds": round(time.monotonic() - started, 2)}  # fmt: skip
         data = fig.collect(con)
     except duckdb.Error as exc:
         raise PipelineError(
