@@ -324,3 +324,18 @@ def test_motcua_report_html_and_a_failure(province_dir, tmp_path):
         step_report(AS_OF, broken, run_id="test")
     assert sha(broken.warehouse_db) == frozen
     assert not (broken.data_dir / "reports" / "index.html").exists()
+
+
+def test_a_warehouse_without_dossiers_gets_a_page_not_a_failure(province_dir, tmp_path):
+    from motcua.reports.dashboard import write_nightly
+
+    empty = Settings.from_env(tmp_path / "data")
+    empty.warehouse_db.parent.mkdir(parents=True)
+    shutil.copyfile(province_dir / "warehouse" / "motcua.duckdb", empty.warehouse_db)
+    con = duckdb.connect(str(empty.warehouse_db))
+    con.execute("delete from marts.fct_dossier")
+    con.close()
+    out = write_nightly(empty)
+    assert (out["pages"], out["exports"]) == (1, [])
+    page = (empty.data_dir / "reports" / "index.html").read_text(encoding="utf-8")
+    assert "holds no dossiers yet" in page
