@@ -244,43 +244,33 @@ def backlog_rows(
     )
 
 
-def record_keeping(
-    con: duckdb.DuckDBPyConnection, as_of: dt.date, unit_codes: list[str] | None = None
-) -> dict:
-    """Missing submissions (R01) of the last days as a unit × day calendar, the unit scorecard of
-    the month of ``as_of`` ranked, and the gaps by rule (all report dates, and that month)."""
+def record_keeping_rows(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> dict:
+    """Read once for every page: the R01 rows of the last :data:`CALENDAR_DAYS` days, the unit
+    scorecard of the month of ``as_of``, and the gaps per unit and rule (``dq_issues`` may hold
+    millions of rows: it is scanned once)."""
     first_day = as_of - dt.timedelta(days=CALENDAR_DAYS - 1)
     month = as_of.replace(day=1)
-    unit_where = ""
-    params: list = []
-    if unit_codes is not None:
-        unit_where = f" and unit_code in ({', '.join('?' for _ in unit_codes)})"
-        params = list(unit_codes)
     missing = _dicts(
         con,
         "select unit_code, report_date from marts.dq_issues "
-        "where rule_id = 'R01_missing_submission' and report_date between ? and ?"
-        + unit_where
-        + " group by all order by unit_code, report_date",
-        [first_day, as_of, *params],
+        "where rule_id = 'R01_missing_submission' and report_date between ? and ? "
+        "group by all order by unit_code, report_date",
+        [first_day, as_of],
     )
     scorecard = _dicts(
         con,
         "select unit_code, unit_name, level, district_code, submissions_expected, "
         "submissions_received, missing_submissions, rows_received, rows_with_issues, issue_rate, "
-        "missing_rate, gap_ratio, rank_in_province from marts.dq_unit_scorecard where month = ?"
-        + unit_where
-        + " order by rank_in_province, unit_code",
-        [month, *params],
+        "missing_rate, gap_ratio, rank_in_province from marts.dq_unit_scorecard where month = ? "
+        "order by rank_in_province, unit_code",
+        [month],
     )
     rules = _dicts(
         con,
-        "select rule_id, min(severity) as severity, count(*) as issues, "
-        "count(*) filter (where report_date >= ?) as issues_this_month, "
-        "count(distinct unit_code) as units from marts.dq_issues where true"
-        + unit_where
-        + " group by rule_id order by rule_id",
-        [month, *params],
+        "select unit_code, rule_id, min(severity) as severity, count(*) as issues, "
+        "count(*) filter (where report_date >= ?) as issues_this_month "
+        "from marts.dq_issues group by all",
+        [month],
     )
     return {
         "calendar_start": first_day.isoformat(),
@@ -288,7 +278,37 @@ def record_keeping(
         "month": month.isoformat(),
         "missing": missing,
         "scorecard": scorecard,
-        "rules": rules,
+        "rules_by_unit": rules,
+    }
+
+
+def record_keeping(read: dict, unit_codes: list[str] | None = None) -> dict:
+    """Missing submissions (R01) of the last days as a unit × day calendar, the unit scorecard of
+    the month ranked, and the gaps by rule (all report dates, and that month), for every unit or
+    the units ``unit_codes``, from :func:`record_keeping_rows`."""
+    keep = None if unit_codes is None else set(unit_codes)
+
+    def mine(row: dict) -> bool:
+        return keep is None or row["unit_code"] in keep
+
+    rules: dict[str, dict] = {}
+    for row in filter(mine, read["rules_by_unit"]):
+        rule = rules.setdefault(
+            row["rule_id"],
+            {"rule_id": row["rule_id"], "severity": row["severity"], "issues": 0,
+             "issues_this_month": 0, "units": 0},
+        )  # fmt: skip
+        rule["severity"] = min(rule["severity"] or "", row["severity"] or "") or None
+        rule["issues"] += row["issues"]
+        rule["issues_this_month"] += row["issues_this_month"]
+        rule["units"] += 1 if row["unit_code"] is not None else 0
+    return {
+        "calendar_start": read["calendar_start"],
+        "calendar_end": read["calendar_end"],
+        "month": read["month"],
+        "missing": [r for r in read["missing"] if mine(r)],
+        "scorecard": [r for r in read["scorecard"] if mine(r)],
+        "rules": [rules[k] for k in sorted(rules)],
     }
 
 
@@ -318,13 +338,14 @@ def collect(con: duckdb.DuckDBPyConnection) -> dict:
     quarter = periods.get("quarter")
     province["district_ranking"] = rankings(con, "district", quarter) if quarter else []
     province["backlog_by_district"] = backlog_rows(con, "district", backlog_month)
-    province["record_keeping"] = record_keeping(con, as_of)
+    rk = record_keeping_rows(con, as_of)
+    province["record_keeping"] = record_keeping(rk)
     districts = []
     for code in sorted(u["unit_code"] for u in units if u["level"] == "district"):
         members = [u["unit_code"] for u in units if u["district_code"] == code]
         page = scope_figures(con, "district", code, periods, backlog_month, members)
         page["name"] = by_code[code]["unit_name"]
-        page["record_keeping"] = record_keeping(con, as_of, members)
+        page["record_keeping"] = record_keeping(rk, members)
         districts.append(page)
     return {
         **meta,
