@@ -1055,9 +1055,7 @@ def write_exports(settings: Settings, periods: dict, out_dir: Path) -> list[str]
         for kind in ("month", "quarter"):
             if kind not in periods:
                 continue
-            start = dt.date.fromisoformat(periods[kind][0])
-            text = f"{start:%Y-%m}" if kind == "month" else f"{start.year}-Q{start.month // 3 + 1}"
-            period = bieu06.parse_period(text)
+            period = bieu06.parse_period(periods[kind][2], bieu06.warehouse_basis(con))
             report = bieu06.build_report(con, period, bieu06.Scope("province", None))
             report.sheets[1:] = []
             stem = folder / f"bieu06-province-{period.text}"

@@ -66,15 +66,16 @@ COHORT_COLUMNS = """
 """
 
 
-def _headline_period(con: duckdb.DuckDBPyConnection, period_type: str) -> tuple[str, str] | None:
-    """(period_start, period_end) of the latest complete period of the type, else the latest."""
+def _headline_period(con: duckdb.DuckDBPyConnection, period_type: str) -> tuple | None:
+    """(period_start, period_end, period_label) of the latest complete period of the type, else
+    the latest."""
     row = con.execute(
-        "select period_start, period_end from marts.ind_cohort "
+        "select period_start, period_end, period_label from marts.ind_cohort "
         "where period_type = ? and scope_level = 'province' and sector_code = 'ALL' "
         "order by is_complete desc, period_end desc limit 1",
         [period_type],
     ).fetchone()
-    return None if row is None else (row[0], row[1])
+    return None if row is None else (row[0], row[1], row[2])
 
 
 def _district_units(con: duckdb.DuckDBPyConnection) -> list[dict]:
@@ -146,7 +147,7 @@ def scope_figures(
     for kind in ("month", "quarter", "ttm"):
         if kind not in periods:
             continue
-        start, end = periods[kind]
+        start, end, _ = periods[kind]
         headline += _dicts(
             con,
             f"select {COHORT_COLUMNS} from marts.ind_cohort c where c.period_type = ? "
@@ -349,7 +350,7 @@ def collect(con: duckdb.DuckDBPyConnection) -> dict:
         districts.append(page)
     return {
         **meta,
-        "periods": {k: [v[0].isoformat(), v[1].isoformat()] for k, v in periods.items()},
+        "periods": {k: [v[0].isoformat(), v[1].isoformat(), v[2]] for k, v in periods.items()},
         "backlog_month": [backlog_month[0].isoformat(), backlog_month[1].isoformat()],
         "units": units,
         "province": province,
@@ -413,8 +414,8 @@ left join marts.ind_progress_score p using (period_type, period_start, period_en
     scope_code, sector_code)
 left join marts.ind_service_measures s using (period_type, period_start, period_end, scope_level,
     scope_code, sector_code)
-where c.period_type = ? and c.period_start = ? and c.period_end = ? and c.scope_level = ?
-  and c.scope_code = ? and (? or c.sector_code = ?)
+where c.period_type = ? and c.period_label = ? and c.scope_level = ? and c.scope_code = ?
+  and (? or c.sector_code = ?)
 order by c.sector_code = 'ALL', c.sector_code
 """
 
@@ -422,18 +423,19 @@ order by c.sector_code = 'ALL', c.sector_code
 def scope_period(
     con: duckdb.DuckDBPyConnection,
     period_type: str,
-    start: dt.date,
-    end: dt.date,
+    period_label: str,
     scope_level: str,
     scope_code: str,
     sector: str | None = "ALL",
 ) -> list[dict]:
-    """The figures of :data:`SCOPE_FIELDS` for one period and scope, one row per sector (``sector``
-    None: every sector and ``ALL``), from ind_cohort, ind_progress_score, ind_service_measures."""
+    """The figures of :data:`SCOPE_FIELDS` for one period (by its label: ``2009-03``, ``2009-Q1``,
+    ``TTM-2009-06``, …, whichever calendar the warehouse is cut on) and scope, one row per sector
+    (``sector`` None: every sector and ``ALL``), from ind_cohort, ind_progress_score and
+    ind_service_measures."""
     rows = _dicts(
         con,
         SCOPE_SQL,
-        [period_type, start, end, scope_level, scope_code, sector is None, sector or ""],
+        [period_type, period_label, scope_level, scope_code, sector is None, sector or ""],
     )
     for row in rows:
         row["band"] = band(row["progress_score"])

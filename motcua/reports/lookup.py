@@ -5,7 +5,8 @@ The figures are the marts' (:func:`motcua.reports.figures.scope_period`: ``ind_c
 ``ind_progress_score``, ``ind_service_measures``), read from the published warehouse opened
 read-only. Periods are the marts' standard ones, written as for ``motcua export bieu06``
 (``2009-03``, ``2009-Q1``, ``2009-H1``, ``2009-9M``, ``2009``) plus the trailing twelve months
-``TTM-2009-06`` (the twelve months ending with June 2009).
+``TTM-2009-06`` (the twelve months ending with June 2009), and found by that label
+(``period_label``), so on whichever calendar the warehouse is cut (``period_basis``).
 """
 
 from __future__ import annotations
@@ -110,7 +111,7 @@ def lookup(
         if row is None:
             raise PipelineError("marts.ind_cohort holds no trailing twelve months")
         period = ReportPeriod("ttm", row[0], row[1], f"TTM-{row[1]:%Y-%m}")
-    rows = fig.scope_period(con, period.period_type, period.start, period.end, level, code, sector)
+    rows = fig.scope_period(con, period.period_type, period.text, level, code, sector)
     if not rows:
         held = con.execute(
             "select min(period_start), max(period_end) from marts.ind_cohort "
@@ -125,7 +126,7 @@ def lookup(
             ).fetchall()
         ]
         raise PipelineError(
-            f"no figures for {period.text} ({period.start} … {period.end}), {level} {code}, "
+            f"no figures for {period.text}, {level} {code}, "
             f"sector {sector or 'any'}: the warehouse's months run from {held[0]} to {held[1]}; "
             f"sectors of this scope: {', '.join(sectors) or 'none'}"
         )
