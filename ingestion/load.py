@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import duckdb
 import pyarrow as pa
 
-from motcua.common import store
+from motcua.common import private, store
 from motcua.common.config import Settings
 
 from . import parse, pseudonym, quarantine, scrub
@@ -52,6 +52,9 @@ from .workers import fetch_chunk, fetch_executor
 log = logging.getLogger(__name__)
 
 _QUOTED_NEWLINES = "does not support null_padding in conjunction with quoted new lines"
+
+# The path errors of landing entries that are not regular files (see scan.scan_landing).
+_NEVER_OPENED = ("leaves_landing", "not_a_file", "symlink", "special_file")
 
 # Columns whose text is parsed (dates, status and channel codes) through the chunk's lookup table.
 _PARSED = {
@@ -128,6 +131,10 @@ class Ingestor:
         self.work_dir = settings.data_dir / "ingest" / "work" / self.load_id
         self.key = pseudonym.load_key(settings.secrets_dir)
         self.con = store.connect(settings.ingest_db)
+        # What units send is personal data: the archive and the quarantine are owner-only
+        # (their files are written 0600 by the fetch workers and quarantine.write_copy).
+        private.ensure_dir(settings.archive_dir)
+        private.ensure_dir(settings.quarantine_dir)
 
     def close(self) -> None:
         self.con.close()
@@ -237,11 +244,18 @@ class Ingestor:
             known = self.known_hashes.get(cand.landing_path, ())
             current = self.current_content.get((cand.unit_code, cand.report_date))
             read_unless = frozenset(known if current is None else (*known, current))
-        link_only = cand.path_error is not None and cand.path_error[1] in (
-            "leaves_landing",
-            "not_a_file",
+        # A link, a FIFO, a socket or a device is never opened: its archive copy describes it.
+        describe_only = cand.path_error is not None and cand.path_error[1] in _NEVER_OPENED
+        return FetchTask(
+            cand.abs_path,
+            prefix,
+            suffix,
+            cand.ext,
+            read_unless,
+            describe_only,
+            cand.identity,
+            os.fspath(self.settings.landing_dir),
         )
-        return FetchTask(cand.abs_path, prefix, suffix, cand.ext, read_unless, link_only)
 
     # -- one chunk -------------------------------------------------------------------------
 

@@ -2,8 +2,9 @@
 
 The key comes from ``$MOTCUA_PSEUDONYM_KEY`` (production: set it from a secret store or an
 Airflow connection's password through the environment). When it is not set, a random key is
-generated once into ``$MOTCUA_DATA_DIR/secrets/pseudonym.key`` (mode 0600) so that local runs are
-stable; it is never part of the code or the repository.
+generated once into ``$MOTCUA_DATA_DIR/secrets/pseudonym.key`` (mode 0600, its folder 0700; a
+key file or folder found more open is tightened, see :mod:`motcua.common.private`) so that local
+runs are stable; it is never part of the code or the repository.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import logging
 import os
 import secrets
 from pathlib import Path
+
+from motcua.common import private
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +28,13 @@ def load_key(secrets_dir: Path) -> bytes:
     if value:
         return value.encode("utf-8")
     key_file = secrets_dir / "pseudonym.key"
+    private.ensure_dir(secrets_dir)
     if not key_file.exists():
-        secrets_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, private.FILE_MODE)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_hex(32))
         log.warning("%s not set: generated a local pseudonymisation key in %s", KEY_ENV, key_file)
+    private.tighten_file(key_file)
     return key_file.read_text().strip().encode("utf-8")
 
 

@@ -18,6 +18,8 @@ import os
 import shutil
 from pathlib import Path
 
+from motcua.common import private
+
 log = logging.getLogger(__name__)
 
 _FINDING_VI = {
@@ -65,17 +67,20 @@ def finding(rule_id: str, record: dict, reason: str) -> tuple:
 
 def write_copy(quarantine_dir: Path, data_dir: Path, record: dict) -> None:
     """Write a quarantined file's folder: the archived file under its landing name and
-    ``reason.json``, built aside and renamed into place (an earlier folder is replaced)."""
+    ``reason.json``, built aside and renamed into place (an earlier folder is replaced).
+    Owner-only, like the archive it copies from: the folder 0700, its files 0600."""
     target = quarantine_dir / folder_name(record)
     tmp = target.with_name("." + target.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True, exist_ok=True)
+    private.ensure_dir(tmp)
     source = data_dir / record["archive_path"]
     name = Path(record["landing_path"]).name
-    shutil.copyfile(source, tmp / name)
+    with open(source, "rb") as original, open(private.open_new(tmp / name), "wb") as copy:
+        shutil.copyfileobj(original, copy)
     reason = {k: record[k] for k in _REASON_KEYS}
     reason["report_date"] = str(record["report_date"]) if record["report_date"] else None
-    (tmp / "reason.json").write_text(json.dumps(reason, ensure_ascii=False, indent=2))
+    text = json.dumps(reason, ensure_ascii=False, indent=2)
+    private.write_bytes(tmp / "reason.json", text.encode("utf-8"))
     shutil.rmtree(target, ignore_errors=True)
     os.replace(tmp, target)
 

@@ -23,10 +23,13 @@ import math
 import os
 import pickle
 import signal
+import stat
 import sys
 import threading
 import traceback
 import unicodedata
+import zipfile
+import zlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -195,9 +198,8 @@ def _read_csv(path: Path, data: bytes, work_dir: Path) -> CsvSource:
     if not as_is:
         # DuckDB reads UTF-8 only, and every text the loader keeps is NFC: hand it a normalised
         # UTF-8 copy (the archive keeps the original bytes).
-        work_dir.mkdir(parents=True, exist_ok=True)
         read_path = work_dir / (path.stem + ".utf8.csv")
-        read_path.write_text(unicodedata.normalize("NFC", raw), encoding="utf-8")
+        _write_private(read_path, unicodedata.normalize("NFC", raw).encode("utf-8"))
     return CsvSource(
         path=read_path,
         delimiter=delimiter,
@@ -329,7 +331,107 @@ def _is_totals_row(cells: list[str | None], code_position: int) -> bool:
     return code is None or normalize_label(code) in TOTAL_LABELS
 
 
+# How far a workbook may expand once unzipped (a zip bomb is a few kilobytes that expand to
+# gigabytes): documented settings, read from the environment at each workbook.
+XLSX_MAX_MB_ENV = "MOTCUA_XLSX_MAX_MB"
+XLSX_MAX_MB = 100  # MiB, all the workbook's parts together: about 200,000 ledger rows
+XLSX_MAX_RATIO_ENV = "MOTCUA_XLSX_MAX_RATIO"
+XLSX_MAX_RATIO = 100  # real ledgers compress 10-20 times
+_RATIO_FLOOR = 1 << 20  # a part smaller than this (1 MiB unzipped) may compress as it likes
+_INFLATE_STEP = 1 << 20
+
+
+def xlsx_limits() -> tuple[int, float]:
+    """The most bytes a workbook may expand to, and the highest compression ratio of a part,
+    from ``MOTCUA_XLSX_MAX_MB`` and ``MOTCUA_XLSX_MAX_RATIO`` (defaults 100 MiB and 100)."""
+
+    def setting(name: str, default: float) -> float:
+        raw = os.environ.get(name, "").strip()
+        if not raw:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            value = 0.0
+        if not value > 0:
+            raise ValueError(f"{name}={raw!r}: a positive number is needed (default {default})")
+        return value
+
+    megabytes = setting(XLSX_MAX_MB_ENV, XLSX_MAX_MB)
+    return int(megabytes * (1 << 20)), setting(XLSX_MAX_RATIO_ENV, XLSX_MAX_RATIO)
+
+
+def check_xlsx_expansion(data: bytes) -> None:
+    """Refuse (:class:`Unreadable` ``xlsx_too_large``) a workbook that would expand beyond
+    :func:`xlsx_limits` once unzipped, before anything opens it: the sizes its zip directory
+    declares, each big part's compression ratio, and then (the declarations may lie) what each
+    part really inflates to, counted and thrown away a megabyte at a time."""
+    limit, max_ratio = xlsx_limits()
+    try:
+        parts = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
+        return  # no zip at all: nothing to expand, and calamine says what it is not
+    declared = sum(part.file_size for part in parts)
+    if declared > limit:
+        raise Unreadable(
+            "xlsx_too_large",
+            f"the workbook would expand to {declared:,} bytes once unzipped ({len(parts)} "
+            f"parts, {len(data):,} bytes on disk), over the limit of {limit:,} bytes "
+            f"({XLSX_MAX_MB_ENV}): not opened; send the ledger as CSV, or split it",
+        )
+    for part in parts:
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > _RATIO_FLOOR and ratio > max_ratio:
+            raise Unreadable(
+                "xlsx_too_large",
+                f"part '{part.filename}' would expand {ratio:,.0f} times "
+                f"({part.compress_size:,} -> {part.file_size:,} bytes), over the limit of "
+                f"{max_ratio:g} times ({XLSX_MAX_RATIO_ENV}): a zip bomb, not opened",
+            )
+    for part in parts:
+        if _inflated_size(data, part) > part.file_size:
+            raise Unreadable(
+                "xlsx_too_large",
+                f"part '{part.filename}' inflates to more than the {part.file_size:,} bytes it "
+                "declares: a zip bomb, not opened",
+            )
+
+
+def _inflated_size(data: bytes, part: zipfile.ZipInfo) -> int:
+    """How many bytes ``part`` inflates to, up to one more than it declares (then it lies)."""
+    offset = part.header_offset
+    if data[offset : offset + 4] != b"PK\x03\x04":
+        raise Unreadable("bad_xlsx", f"part '{part.filename}' has no local header")
+    start = offset + 30 + int.from_bytes(data[offset + 26 : offset + 28], "little")
+    start += int.from_bytes(data[offset + 28 : offset + 30], "little")
+    if part.compress_type == zipfile.ZIP_STORED:
+        return min(part.compress_size, len(data) - start)
+    if part.compress_type != zipfile.ZIP_DEFLATED:
+        raise Unreadable(
+            "bad_xlsx",
+            f"part '{part.filename}' uses zip compression method {part.compress_type}; "
+            "XLSX workbooks use deflate",
+        )
+    view = memoryview(data)[start:]
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    size, position = 0, 0
+    try:
+        while not inflater.eof and size <= part.file_size:
+            if inflater.unconsumed_tail:
+                chunk = inflater.unconsumed_tail
+            elif position < len(view):
+                chunk = view[position : position + _INFLATE_STEP]
+                position += _INFLATE_STEP
+            else:
+                break  # cut short: the reader will say the workbook is broken
+            size += len(inflater.decompress(chunk, _INFLATE_STEP))
+    except zlib.error as exc:
+        raise Unreadable("bad_xlsx", f"part '{part.filename}' is corrupt: {exc}") from exc
+    return size
+
+
 def _read_xlsx(data: bytes) -> TableSource:
+    check_xlsx_expansion(data)
     try:
         from python_calamine import CalamineWorkbook
 
@@ -402,7 +504,11 @@ class FetchTask:
     # Read it as a submission unless None (it is never loaded: bad path, unknown unit) or its
     # hash is in here (content taken in already). A hint only: the loader reads what it skipped.
     read_unless: frozenset[str] | None
-    link_only: bool = False  # a link leaving landing, or to no file: archive the link only
+    # A link, FIFO, socket or device (see scan.scan_landing): never opened; a description of
+    # it is archived instead of content.
+    describe_only: bool = False
+    identity: tuple[int, int] | None = None  # (st_dev, st_ino) the scan saw
+    landing_root: str | None = None  # the landing folder, for a file replaced since the scan
 
 
 @dataclass
@@ -454,20 +560,97 @@ def fetch_batch(tasks: list[FetchTask], data_dir: str, work_dir: str) -> Fetched
 
 def fetch(task: FetchTask, data_dir: str, work_dir: str) -> tuple[Fetched, TableSource | None]:
     """Read, hash and archive one landing file, and read it as a submission as ``task`` says.
-    Returns the rows too when they were decoded in Python."""
-    if task.link_only:
-        # Never read what a link outside the landing folder points at: archive the link.
-        data = f"symlink -> {os.readlink(task.path)}\n".encode()
+    Returns the rows too when they were decoded in Python.
+
+    Only a regular file inside the landing folder is read: one that turned into a link, a FIFO
+    or a device since the scan, or that now resolves outside the folder, is archived as its
+    description and refused (see :func:`_read_landing_file`)."""
+    refused = None
+    if task.describe_only:
+        data = describe(task.path).encode()
     else:
-        with open(task.path, "rb") as handle:
-            data = handle.read()
+        try:
+            data = _read_landing_file(task)
+        except Unreadable as exc:
+            refused = exc
+            data = describe(task.path).encode()
     sha = hashlib.sha256(data).hexdigest()
     fetched = Fetched(sha, len(data), f"{task.archive_prefix}{sha}{task.archive_suffix}")
     archive = os.path.join(data_dir, fetched.archive_rel)
     _write_once(archive, data)
+    if refused is not None:
+        fetched.read, fetched.error = True, refused
+        return fetched, None
     if task.read_unless is None or sha in task.read_unless:
         return fetched, None
     return fetched, read_fetched(fetched, data, Path(archive), task.ext, Path(work_dir))
+
+
+def describe(path: str) -> str:
+    """What the archive keeps of a landing entry that is never opened: what it is (and where a
+    link points), one line."""
+    try:
+        mode = os.lstat(path)
+    except FileNotFoundError:
+        return "gone: removed from landing before it could be examined\n"
+    if stat.S_ISLNK(mode.st_mode):
+        return f"symlink -> {os.readlink(path)}\n"
+    kinds = (
+        (stat.S_ISFIFO, "fifo"),
+        (stat.S_ISSOCK, "socket"),
+        (stat.S_ISCHR, "character device"),
+        (stat.S_ISBLK, "block device"),
+        (stat.S_ISDIR, "folder"),
+        (stat.S_ISREG, "regular file"),
+    )
+    kind = next((name for test, name in kinds if test(mode.st_mode)), "unknown")
+    if kind.endswith("device"):
+        kind += f" {os.major(mode.st_rdev)},{os.minor(mode.st_rdev)}"
+    return f"{kind}, mode {stat.filemode(mode.st_mode)}: not opened\n"
+
+
+# A landing file is opened without following a link in its last part, and without waiting on a
+# FIFO (no writer): what was opened is then checked to be the regular file the scan saw.
+_OPEN_LANDING = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+
+
+def _read_landing_file(task: FetchTask) -> bytes:
+    """The bytes of a landing file the scan saw as a regular file, if it still is one inside
+    the landing folder; else :class:`Unreadable` (``symlink``, ``special_file``,
+    ``leaves_landing``)."""
+    try:
+        fd = os.open(task.path, _OPEN_LANDING)
+    except OSError as exc:
+        if os.path.islink(task.path):  # ELOOP: a link put in the file's place since the scan
+            raise Unreadable(
+                "symlink", f"'{task.path}' became a link after the scan: never followed"
+            ) from exc
+        raise
+    with open(fd, "rb") as handle:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise Unreadable(
+                "special_file",
+                f"'{task.path}' is not a regular file (mode "
+                f"{stat.filemode(st.st_mode)}): never read",
+            )
+        if task.identity is not None and (st.st_dev, st.st_ino) != task.identity:
+            # Replaced since the scan (a re-send, as a rule): still read it if the path leads
+            # to a file inside landing/, not through a folder swapped for a link.
+            _check_inside(task)
+        return handle.read()
+
+
+def _check_inside(task: FetchTask) -> None:
+    if task.landing_root is None:
+        return
+    root = os.path.realpath(task.landing_root)
+    if os.path.commonpath([root, os.path.realpath(task.path)]) != root:
+        raise Unreadable(
+            "leaves_landing",
+            f"'{task.path}' leads outside the landing folder (a folder on its way was replaced "
+            "by a link after the scan): never read",
+        )
 
 
 def read_fetched(
@@ -491,19 +674,30 @@ def read_fetched(
     return source
 
 
+# The archive (and the loader's work copies) hold personal data: owner-only files and folders
+# whatever the umask (see motcua.common.private, which the loader uses for the archive itself).
+_PRIVATE_FILE, _PRIVATE_DIR = 0o600, 0o700
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
+
+
+def _write_private(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to a new owner-only file (its folder made owner-only if it is new)."""
+    try:
+        fd = os.open(path, _NEW_FILE, _PRIVATE_FILE)
+    except FileNotFoundError:  # the folder's first file
+        os.makedirs(os.path.dirname(path), _PRIVATE_DIR, exist_ok=True)
+        fd = os.open(path, _NEW_FILE, _PRIVATE_FILE)
+    with open(fd, "wb") as handle:
+        handle.write(data)
+
+
 def _write_once(path: str, data: bytes) -> None:
     """Write content-addressed bytes atomically; an existing file already holds them."""
     if os.path.exists(path):
         return
     folder, name = os.path.split(path)
     tmp = f"{folder}/.{name}.{os.getpid()}.{threading.get_ident()}.tmp"
-    try:
-        handle = open(tmp, "wb")
-    except FileNotFoundError:  # the folder's first file
-        os.makedirs(folder, exist_ok=True)
-        handle = open(tmp, "wb")
-    with handle:
-        handle.write(data)
+    _write_private(tmp, data)
     os.replace(tmp, path)
 
 

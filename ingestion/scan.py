@@ -1,9 +1,13 @@
 """Scan the landing folder: which files there are, what their paths say, which to examine.
 
-Every regular file (or link) below ``landing/`` becomes a :class:`Candidate` carrying its size
-and modification time and what its path ``<YYYY-MM-DD>/<unit_code>.<ext>`` tells (unit, report
-date, extension), or the R02 reason the path is wrong. The files not taken in yet are examined
-in chunks (:func:`chunks`), one transaction each (see :mod:`ingestion.load`).
+Every entry below ``landing/`` that is not a folder becomes a :class:`Candidate` carrying its
+size and modification time and what its path ``<YYYY-MM-DD>/<unit_code>.<ext>`` tells (unit,
+report date, extension), or the R02 reason it cannot be taken in. Only regular files are ever
+opened: a link (to anything, inside or outside ``landing/``), a FIFO, a socket or a device is
+quarantined with its reason and never followed or opened (its archive copy describes it, see
+``readers.fetch``), and a path holding ``..`` is refused before anything else. The files not
+taken in yet are examined in chunks (:func:`chunks`), one transaction each (see
+:mod:`ingestion.load`).
 
 Imports nothing heavy (neither DuckDB nor Arrow).
 """
@@ -13,7 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from dataclasses import dataclass
+import stat
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .readers import ALLOWED_EXTENSIONS
@@ -40,6 +45,8 @@ class Candidate:
     report_date: dt.date | None = None
     ext: str = ""
     path_error: tuple[str, str, str] | None = None  # (rule_id, code, message)
+    # The file the scan saw (st_dev, st_ino): the fetch worker checks it opens that very file.
+    identity: tuple[int, int] | None = field(default=None, compare=False)
 
 
 def classify_path(landing_path: str) -> tuple[str | None, dt.date | None, str, tuple | None]:
@@ -55,6 +62,19 @@ def classify_path(landing_path: str) -> tuple[str | None, dt.date | None, str, t
             report_date = dt.date.fromisoformat(parts[-2])
         except ValueError:
             report_date = None
+    if landing_path.startswith("/") or ".." in parts or "." in parts or "" in parts:
+        # The scan never makes such a path (it lists folders): a path handed in from elsewhere.
+        return (
+            unit,
+            report_date,
+            ext,
+            (
+                "R02_unreadable_file",
+                "leaves_landing",
+                f"'{landing_path}' holds '..', '.' or an empty or absolute part: "
+                "a path that tries to leave the landing folder",
+            ),
+        )
     if len(parts) != 2:
         return (
             unit,
@@ -102,8 +122,22 @@ def classify_path(landing_path: str) -> tuple[str | None, dt.date | None, str, t
     return unit, report_date, ext, None
 
 
+_SPECIAL = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def special_kind(mode: int) -> str | None:
+    """What a file that is neither a regular file, a folder nor a link is, from its mode."""
+    return next((kind for test, kind in _SPECIAL if test(mode)), None)
+
+
 def scan_landing(landing_dir: Path) -> list[Candidate]:
-    """Every regular file (or link) below landing/, with its size and modification time."""
+    """Every entry below landing/ that is not a folder, with its size and modification time
+    (a link's own, never its target's)."""
     found: list[Candidate] = []
     if not landing_dir.exists():
         return found
@@ -121,22 +155,40 @@ def scan_landing(landing_dir: Path) -> list[Candidate]:
             rel = prefix + entry.name
             st = entry.stat(follow_symlinks=False)
             cand = Candidate(rel, entry.path, st.st_size, st.st_mtime_ns)
+            cand.identity = (st.st_dev, st.st_ino)
             cand.unit_code, cand.report_date, cand.ext, cand.path_error = classify_path(rel)
             if entry.is_symlink():
-                target = Path(entry.path).resolve()
-                if root not in target.parents:
-                    link = os.readlink(entry.path)
-                    cand.path_error = (
-                        "R02_unreadable_file",
-                        "leaves_landing",
-                        f"'{rel}' is a link to '{link}', outside the landing folder",
-                    )
-                elif not target.is_file():
-                    cand.path_error = ("R02_unreadable_file", "not_a_file", f"'{rel}' is no file")
+                cand.path_error = _link_error(entry.path, rel, root)
+            elif (kind := special_kind(st.st_mode)) is not None:
+                cand.path_error = (
+                    "R02_unreadable_file",
+                    "special_file",
+                    f"'{rel}' is {kind}, not a regular file: never opened; send the ledger "
+                    "as a file",
+                )
             found.append(cand)
 
     scan(os.fspath(landing_dir), "")
     return found
+
+
+def _link_error(path: str, rel: str, root: Path) -> tuple[str, str, str]:
+    """The R02 reason of a link: links are never followed, wherever they point."""
+    link = os.readlink(path)
+    target = Path(path).resolve()
+    if root not in target.parents:
+        return (
+            "R02_unreadable_file",
+            "leaves_landing",
+            f"'{rel}' is a link to '{link}', outside the landing folder",
+        )
+    if not target.is_file():
+        return ("R02_unreadable_file", "not_a_file", f"'{rel}' is no file")
+    return (
+        "R02_unreadable_file",
+        "symlink",
+        f"'{rel}' is a link to '{link}': links are never followed; put the file itself in landing/",
+    )
 
 
 def to_examine(

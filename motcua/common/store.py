@@ -1,11 +1,19 @@
-"""The ingestion database: DDL and connection helper (see docs/architecture.md)."""
+"""The ingestion database: DDL and connection helper (see docs/architecture.md).
+
+The database holds the submissions' rows (free text scrubbed, applicants pseudonymised, but
+still the province's dossiers): :func:`connect` keeps its folder 0700 and the file 0600 (see
+:mod:`motcua.common.private`).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import duckdb
+
+from . import private
 
 # Canonical text columns of a submission, in contract order (personal data excluded: it never
 # reaches a table; see ingestion.pseudonym).
@@ -133,8 +141,12 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the ingestion database, creating it and its tables when writing."""
     if read_only:
         return duckdb.connect(str(path), read_only=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private.ensure_dir(path.parent)
     con = duckdb.connect(str(path))
+    # DuckDB creates the file through the umask (0644 as a rule): owner-only, like its folder.
+    for written in (path, path.with_name(path.name + ".wal")):
+        if written.exists():
+            os.chmod(written, private.FILE_MODE)
     con.execute(DDL)
     return con
 

@@ -67,15 +67,50 @@ def bad(code: str, message: str) -> tuple[str, str, str]:
                 DAY,
                 "csv",
                 bad(
-                    "bad_path",
-                    "'../2009-01-05/44501.csv' is not <YYYY-MM-DD>/<unit_code>.<ext> "
-                    "directly under landing/",
+                    "leaves_landing",
+                    "'../2009-01-05/44501.csv' holds '..', '.' or an empty or absolute part: "
+                    "a path that tries to leave the landing folder",
                 ),
             ),
         ),
         (
             "2009-01-05/..",
-            (None, DAY, "", bad("extension_not_allowed", f"extension '.' is not one of {ALLOWED}")),
+            (
+                None,
+                DAY,
+                "",
+                bad(
+                    "leaves_landing",
+                    "'2009-01-05/..' holds '..', '.' or an empty or absolute part: "
+                    "a path that tries to leave the landing folder",
+                ),
+            ),
+        ),
+        (
+            "/etc/44501.csv",
+            (
+                "44501",
+                None,
+                "csv",
+                bad(
+                    "leaves_landing",
+                    "'/etc/44501.csv' holds '..', '.' or an empty or absolute part: "
+                    "a path that tries to leave the landing folder",
+                ),
+            ),
+        ),
+        (
+            "2009-01-05/./44501.csv",
+            (
+                "44501",
+                None,
+                "csv",
+                bad(
+                    "leaves_landing",
+                    "'2009-01-05/./44501.csv' holds '..', '.' or an empty or absolute part: "
+                    "a path that tries to leave the landing folder",
+                ),
+            ),
         ),
         (
             "2009-02-30/44501.csv",  # looks like a date, is none
@@ -156,9 +191,10 @@ def test_scan_finds_every_file_and_link_in_name_order(tmp_path):
     outside = tmp_path / "secret.csv"
     outside.write_text("not for us")
     (day / "S01.csv").symlink_to(outside)  # leaves landing: never followed
-    (day / "445.csv").symlink_to(day / "44501.csv")  # a link to a landing file: a file
+    (day / "445.csv").symlink_to(day / "44501.csv")  # a link to a landing file: not followed
     (day / "42.csv").symlink_to(day / "missing.csv")  # a link to nothing
     (landing / "2009-01-06").symlink_to(day)  # a link to a folder: not a file, not entered
+    os.mkfifo(day / "44503.csv")  # a FIFO: never opened (opening it would wait for a writer)
 
     found = scan_landing(landing)
 
@@ -167,6 +203,7 @@ def test_scan_finds_every_file_and_link_in_name_order(tmp_path):
         "2009-01-05/445.csv",
         "2009-01-05/44501.csv",
         "2009-01-05/44502.csv",
+        "2009-01-05/44503.csv",
         "2009-01-05/S01.csv",
         "2009-01-05/sub/445.csv",
         "2009-01-06",
@@ -186,8 +223,17 @@ def test_scan_finds_every_file_and_link_in_name_order(tmp_path):
         7,
         None,
     )
-    assert by_path["2009-01-05/445.csv"].path_error is None
+    assert by_path["2009-01-05/445.csv"].path_error == bad(
+        "symlink",
+        f"'2009-01-05/445.csv' is a link to '{day / '44501.csv'}': links are never followed; "
+        "put the file itself in landing/",
+    )
     assert by_path["2009-01-05/445.csv"].size == len(str(day / "44501.csv"))  # the link itself
+    assert by_path["2009-01-05/44503.csv"].path_error == bad(
+        "special_file",
+        "'2009-01-05/44503.csv' is a FIFO (named pipe), not a regular file: never opened; "
+        "send the ledger as a file",
+    )
     assert by_path["2009-01-05/S01.csv"].path_error == bad(
         "leaves_landing",
         f"'2009-01-05/S01.csv' is a link to '{outside}', outside the landing folder",
