@@ -685,10 +685,22 @@ def _write_private(path: str | os.PathLike[str], data: bytes) -> None:
     try:
         fd = os.open(path, _NEW_FILE, _PRIVATE_FILE)
     except FileNotFoundError:  # the folder's first file
-        os.makedirs(os.path.dirname(path), _PRIVATE_DIR, exist_ok=True)
+        _make_private_dirs(os.path.dirname(path))
         fd = os.open(path, _NEW_FILE, _PRIVATE_FILE)
     with open(fd, "wb") as handle:
         handle.write(data)
+
+
+def _make_private_dirs(folder: str) -> None:
+    """Create ``folder`` and its missing parents, each owner-only (``os.makedirs`` gives the
+    parents the umask's mode)."""
+    parent = os.path.dirname(folder)
+    if parent and parent != folder and not os.path.isdir(parent):
+        _make_private_dirs(parent)
+    try:
+        os.mkdir(folder, _PRIVATE_DIR)
+    except FileExistsError:
+        pass
 
 
 def _write_once(path: str, data: bytes) -> None:

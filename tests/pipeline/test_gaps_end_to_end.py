@@ -341,3 +341,20 @@ def test_the_readme_lists_exactly_what_analysts_can_read(province):
         )
     }
     assert listed == published
+
+
+def test_personal_data_folders_are_owner_only(province):
+    """Made by the real DAG (as `motcua demo` runs it): the ingestion database, the archive
+    and the quarantine (18829's corrupt XLSX, 99999's file) are folders 0700 holding files 0600
+    (docs/operations.md, "Security")."""
+    data_dir = province["dir"]
+    modes = {}
+    for root in ("ingest", "archive", "quarantine"):
+        for folder, dirs, files in os.walk(data_dir / root):
+            for path in [folder] + [os.path.join(folder, name) for name in dirs + files]:
+                modes[os.path.relpath(path, data_dir)] = os.lstat(path).st_mode & 0o7777
+    assert "ingest/ingest.duckdb" in modes
+    assert sum(1 for path in modes if path.startswith("quarantine/")) == 1 + 2 * 3
+    assert sum(1 for path in modes if path.startswith("archive/")) > 100
+    assert {path: mode for path, mode in modes.items() if mode not in (0o700, 0o600)} == {}
+    assert {mode for path, mode in modes.items() if os.path.isdir(data_dir / path)} == {0o700}
