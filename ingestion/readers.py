@@ -621,9 +621,19 @@ def _read_landing_file(task: FetchTask) -> bytes:
     try:
         fd = os.open(task.path, _OPEN_LANDING)
     except OSError as exc:
-        if os.path.islink(task.path):  # ELOOP: a link put in the file's place since the scan
+        # ELOOP: a link put in the file's place since the scan; ENXIO: a socket
+        try:
+            mode = os.lstat(task.path).st_mode
+        except OSError:
+            raise exc from None
+        if stat.S_ISLNK(mode):
             raise Unreadable(
                 "symlink", f"'{task.path}' became a link after the scan: never followed"
+            ) from exc
+        if not stat.S_ISREG(mode):
+            raise Unreadable(
+                "special_file",
+                f"'{task.path}' is not a regular file (mode {stat.filemode(mode)}): never read",
             ) from exc
         raise
     with open(fd, "rb") as handle:

@@ -258,7 +258,7 @@ def test_a_file_swapped_after_the_scan_is_refused_unread(tmp_path):
     (outside / "44501.csv").write_bytes(SECRET)
     day = root / "2009-01-05"
     day.mkdir(parents=True)
-    for name in ("44501.csv", "44502.csv", "S01.csv"):
+    for name in ("44501.csv", "44502.csv", "445.csv", "S01.csv"):
         (day / name).write_text(GOOD_CSV)
     (root / "2009-01-06").mkdir()
     (root / "2009-01-06" / "44501.csv").write_text(GOOD_CSV)
@@ -267,23 +267,32 @@ def test_a_file_swapped_after_the_scan_is_refused_unread(tmp_path):
         for path in (
             "2009-01-05/44501.csv",
             "2009-01-05/44502.csv",
+            "2009-01-05/445.csv",
             "2009-01-05/S01.csv",
             "2009-01-06/44501.csv",
         )
     }
-    # After the scan: a link in a file's place, a FIFO in another's, a corrected re-send
+    # After the scan: a link in a file's place, a FIFO and a socket in others', a re-send
     # (renamed into place: another file), and a date folder swapped for a link leaving landing.
     (day / "44501.csv").unlink()
     (day / "44501.csv").symlink_to(outside / "secret.csv")
     (day / "44502.csv").unlink()
     os.mkfifo(day / "44502.csv")
+    (day / "445.csv").unlink()
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(day / "445.csv"))
     resent = csv_text(HEADER, [["HS2", *ROW[1:]]])
     (day / "S01.tmp").write_text(resent)
     os.replace(day / "S01.tmp", day / "S01.csv")
     os.rename(root / "2009-01-06", tmp_path / "moved")
     (root / "2009-01-06").symlink_to(outside)
 
-    got = {path: fetch(task, str(tmp_path), str(tmp_path / "work")) for path, task in tasks.items()}
+    try:
+        got = {
+            path: fetch(task, str(tmp_path), str(tmp_path / "work")) for path, task in tasks.items()
+        }
+    finally:
+        server.close()
 
     def refused(path):
         fetched, rows = got[path]
@@ -293,6 +302,8 @@ def test_a_file_swapped_after_the_scan_is_refused_unread(tmp_path):
     assert refused("2009-01-05/44501.csv") == ("symlink", f"symlink -> {outside / 'secret.csv'}\n")
     mode = stat.filemode(os.lstat(day / "44502.csv").st_mode)
     assert refused("2009-01-05/44502.csv") == ("special_file", f"fifo, mode {mode}: not opened\n")
+    mode = stat.filemode(os.lstat(day / "445.csv").st_mode)
+    assert refused("2009-01-05/445.csv") == ("special_file", f"socket, mode {mode}: not opened\n")
     code, kept = refused("2009-01-06/44501.csv")
     assert code == "leaves_landing" and "SECRET" not in kept
     fetched, rows = got["2009-01-05/S01.csv"]  # the re-send is read: it is a file in landing/
