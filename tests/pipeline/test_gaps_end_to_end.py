@@ -354,7 +354,7 @@ def test_personal_data_folders_are_owner_only(province):
             for path in [folder] + [os.path.join(folder, name) for name in dirs + files]:
                 modes[os.path.relpath(path, data_dir)] = os.lstat(path).st_mode & 0o7777
     assert "ingest/ingest.duckdb" in modes
-    assert sum(1 for path in modes if path.startswith("quarantine/")) == 1 + 2 * 3
+    assert sum(1 for path in modes if path.startswith("quarantine/")) == 2 * 3  # 2 folders
     assert sum(1 for path in modes if path.startswith("archive/")) > 100
     assert {path: mode for path, mode in modes.items() if mode not in (0o700, 0o600)} == {}
     assert {mode for path, mode in modes.items() if os.path.isdir(data_dir / path)} == {0o700}
