@@ -636,7 +636,7 @@ def _read_landing_file(task: FetchTask) -> bytes:
                 f"'{task.path}' is not a regular file (mode {stat.filemode(mode)}): never read",
             ) from exc
         raise
-    with open(fd, "rb") as handle:
+    try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise Unreadable(
@@ -648,7 +648,14 @@ def _read_landing_file(task: FetchTask) -> bytes:
             # Replaced since the scan (a re-send, as a rule): still read it if the path leads
             # to a file inside landing/, not through a folder swapped for a link.
             _check_inside(task)
-        return handle.read()
+        # os.read straight from the descriptor: wrapping it in a file object costs more than
+        # reading a small file (measured).
+        parts = []
+        while chunk := os.read(fd, max(st.st_size + 1, 1 << 16)):
+            parts.append(chunk)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+    finally:
+        os.close(fd)
 
 
 def _check_inside(task: FetchTask) -> None:
@@ -697,8 +704,12 @@ def _write_private(path: str | os.PathLike[str], data: bytes) -> None:
     except FileNotFoundError:  # the folder's first file
         _make_private_dirs(os.path.dirname(path))
         fd = os.open(path, _NEW_FILE, _PRIVATE_FILE)
-    with open(fd, "wb") as handle:
-        handle.write(data)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
 
 
 def _make_private_dirs(folder: str) -> None:
