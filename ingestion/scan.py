@@ -159,7 +159,7 @@ def scan_landing(landing_dir: Path) -> list[Candidate]:
             cand.unit_code, cand.report_date, cand.ext, cand.path_error = classify_path(rel)
             if entry.is_symlink():
                 cand.path_error = _link_error(entry.path, rel, root)
-            elif (kind := special_kind(st.st_mode)) is not None:
+            elif not stat.S_ISREG(st.st_mode) and (kind := special_kind(st.st_mode)):
                 cand.path_error = (
                     "R02_unreadable_file",
                     "special_file",
