@@ -133,6 +133,23 @@ def test_airflow_init_of_the_compose_file_refuses_a_weak_password(tmp_path, pass
     assert not os.path.exists(env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"])
 
 
+def test_compose_refuses_to_start_the_api_server_without_an_admin_password(tmp_path):
+    """Compose's own interpolation (``${AIRFLOW_ADMIN_PASSWORD:?...}``) stops ``up`` at once."""
+    ports = {"postgres": 1, "redis": 2, "airflow-apiserver": 3}
+    for password in ("", None):
+        env_file = dotenv({"MOTCUA_HOST_DATA_DIR": str(tmp_path)})
+        if password is None:
+            del env_file["AIRFLOW_ADMIN_PASSWORD"]
+        else:
+            env_file["AIRFLOW_ADMIN_PASSWORD"] = password
+        topology = Topology(tmp_path / "root", env_file, ports, overrides={})
+        with pytest.raises(ValueError, match="set AIRFLOW_ADMIN_PASSWORD in .env"):
+            topology.service_env("airflow-apiserver")
+    env_file["AIRFLOW_ADMIN_PASSWORD"] = STRONG
+    topology = Topology(tmp_path / "root", env_file, ports, overrides={})
+    assert topology.service_env("airflow-apiserver")["AIRFLOW_ADMIN_PASSWORD"] == STRONG
+
+
 def test_every_airflow_service_of_the_compose_file_uses_the_checking_auth_manager():
     services = yaml.safe_load(COMPOSE.read_text())["services"]
     for name, service in services.items():

@@ -240,13 +240,22 @@ def test_celery_topology_survives_a_killed_worker(tmp_path):
         check_grid(api.base, env_file, run_id, screenshot, tmp_path)
         mark(f"UI: logged in, the grid shows the run ({screenshot})")
     finally:
-        stop(processes)
+        stopped = stop(processes)
         postgres.cleanup()
         shutil.copytree(logs, ARTIFACTS / "logs", dirs_exist_ok=True)
     mark("every process stopped")
 
     for proc in processes:
         assert proc.poll() is not None, proc.args
+    # PostgreSQL's backends, Celery's pool, the log servers, the task supervisors…: all gone
+    alive = []
+    for pid in stopped:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                alive.append(pid)
+        except psutil.NoSuchProcess:
+            continue
+    assert not alive, f"still running after the test: {alive}"
     leftovers = []
     for p in psutil.process_iter(["environ", "cmdline"]):
         try:

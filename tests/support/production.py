@@ -172,9 +172,9 @@ def _process(pid: int) -> psutil.Process | None:
     return None
 
 
-def stop(processes: list[subprocess.Popen], grace: float = 5) -> None:
+def stop(processes: list[subprocess.Popen], grace: float = 5) -> list[int]:
     """SIGTERM each process we started (by its pid, its group and its descendants), SIGKILL what
-    is left after ``grace`` seconds, and reap them all."""
+    is left after ``grace`` seconds, and reap them all; returns the pids it stopped."""
     victims: dict[int, psutil.Process] = {}
     for proc in processes:
         if proc.poll() is None and (parent := _process(proc.pid)):
@@ -198,6 +198,7 @@ def stop(processes: list[subprocess.Popen], grace: float = 5) -> None:
     for proc in processes:
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=grace)
+    return sorted(victims)
 
 
 # -- PostgreSQL and Redis from Debian's packages ------------------------------------------------
