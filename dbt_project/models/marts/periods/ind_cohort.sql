@@ -1,6 +1,10 @@
 -- Cohort view (indicators.md §2) per period x scope x sector: dossiers received in the period and
 -- their outcome at its end (or at D while it runs). Every (scope, sector) with at least one
--- received dossier is crossed with every period; rates are over `received`, NULL when it is 0.
+-- received dossier is crossed with every period in which the scope exists; rates are over
+-- `received`, NULL when it is 0. Scopes by period (docs/warehouse.md): a district counts the
+-- dossiers its units received while they belonged to it (int_period_unit_scopes), so a period
+-- that starts after the abolition of the district level has no district row, and one that
+-- straddles it counts, for each district, what its communes received until then.
 
 -- Incremental by period: a night rewrites only the periods macros/period_facts.sql
 -- (period_mart_redo_periods) names; a full rebuild computes every period.
@@ -32,9 +36,25 @@ counts as (
 
 ),
 
+-- province and unit scopes: every unit in every period
 scopes as (
 
     select * from {{ ref('int_unit_scopes') }}
+    where scope_level <> 'district'
+
+),
+
+-- district scopes: the units of each district in each period, with the window they were in it
+period_scopes as (
+
+    select * from {{ ref('int_period_unit_scopes') }}
+    {{ only_redo_periods() }}
+
+),
+
+district_periods as (
+
+    select distinct period_type, period_start, scope_code from period_scopes
 
 ),
 
@@ -57,7 +77,34 @@ combinations as (
 
 ),
 
-scoped_counts as (
+-- the dossiers received by a unit in the part of a period it belonged to a district, when that
+-- is not the whole period: counted from the dossiers, with their outcome at the period's as-of date
+partial_dossiers as (
+
+    select
+        p.period_type,
+        p.period_start,
+        p.period_end,
+        ps.scope_code,
+        sector.sector_code,
+        {{ dossier_outcome('p.as_of_date', 'd.') }} as outcome,
+    from period_scopes as ps
+    inner join periods as p
+        on ps.period_type = p.period_type
+        and ps.period_start = p.period_start
+    inner join {{ ref('int_dossiers_latest') }} as d
+        on d.unit_code = ps.unit_code
+        and d.received_date >= greatest(ps.window_start, p.period_start)
+        and d.received_date <= least(ps.window_end, p.as_of_date)
+    cross join unnest(
+        if(d.sector_code is null, ['ALL'], [d.sector_code, 'ALL'])
+    ) as sector(sector_code)
+    where not ps.covers_period
+        and d.is_received
+
+),
+
+unit_counts as (
 
     select
         c.period_type,
@@ -66,15 +113,74 @@ scoped_counts as (
         s.scope_level,
         s.scope_code,
         c.sector_code,
-        sum(c.received) as received,
-        sum(c.early) as early,
-        sum(c.on_time) as on_time,
-        sum(c.late) as late,
-        sum(c.pending_within) as pending_within,
-        sum(c.pending_overdue) as pending_overdue,
+        c.received,
+        c.early,
+        c.on_time,
+        c.late,
+        c.pending_within,
+        c.pending_overdue,
     from counts as c
     inner join scopes as s
         on c.unit_code = s.unit_code
+
+    union all
+
+    -- a unit that belonged to the district for the whole period: its figures
+    select
+        c.period_type,
+        c.period_start,
+        c.period_end,
+        'district',
+        ps.scope_code,
+        c.sector_code,
+        c.received,
+        c.early,
+        c.on_time,
+        c.late,
+        c.pending_within,
+        c.pending_overdue,
+    from counts as c
+    inner join period_scopes as ps
+        on c.period_type = ps.period_type
+        and c.period_start = ps.period_start
+        and c.unit_code = ps.unit_code
+    where ps.covers_period
+
+    union all
+
+    select
+        period_type,
+        period_start,
+        period_end,
+        'district',
+        scope_code,
+        sector_code,
+        1,
+        (outcome = 'early')::int,
+        (outcome = 'on_time')::int,
+        (outcome = 'late')::int,
+        (outcome = 'pending_within')::int,
+        (outcome = 'pending_overdue')::int,
+    from partial_dossiers
+
+),
+
+scoped_counts as (
+
+    select
+        period_type,
+        period_start,
+        period_end,
+        scope_level,
+        scope_code,
+        sector_code,
+        sum(received) as received,
+        sum(early) as early,
+        sum(on_time) as on_time,
+        sum(late) as late,
+        sum(pending_within) as pending_within,
+        sum(pending_overdue) as pending_overdue,
+    from unit_counts
     group by all
 
 ),
@@ -99,7 +205,11 @@ grid as (
         cast(coalesce(c.pending_within, 0) as bigint) as pending_within,
         cast(coalesce(c.pending_overdue, 0) as bigint) as pending_overdue,
     from combinations as x
-    cross join periods as p
+    inner join periods as p
+        on x.scope_level <> 'district'
+        or (p.period_type, p.period_start, x.scope_code) in (
+            select (period_type, period_start, scope_code) from district_periods
+        )
     left join scoped_counts as c
         on p.period_type = c.period_type
         and p.period_start = c.period_start

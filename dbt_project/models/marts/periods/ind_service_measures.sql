@@ -12,7 +12,10 @@
 --     (working days after the due date up to A): 1–5, 6–15, 16–30, over 30 (an A falling on a
 --     weekend right after the due date gives 0 working days, counted in 1–5).
 -- The counts come from int_period_unit_counts, kept up to date night by night: this mart only rolls
--- small tables up to scopes.
+-- small tables up to scopes. Scopes by period (docs/warehouse.md): a district is a scope of the
+-- periods it existed in, with the units it held then (int_period_unit_scopes); of a unit it held
+-- for part of a period it counts the dossiers received in that part, resolved in it, or pending
+-- (overdue) at the as-of date if that falls in it, computed from the dossiers.
 
 -- Incremental by period: a night rewrites only the periods macros/period_facts.sql
 -- (period_mart_redo_periods) names; a full rebuild computes every period.
@@ -58,9 +61,45 @@ periods as (
 
 ),
 
+-- province and unit scopes: every unit in every period
 scopes as (
 
     select * from {{ ref('int_unit_scopes') }}
+    where scope_level <> 'district'
+
+),
+
+-- district scopes: the units of each district in each period, with the window they were in it
+period_scopes as (
+
+    select * from {{ ref('int_period_unit_scopes') }}
+    {{ only_redo_periods() }}
+
+),
+
+district_periods as (
+
+    select distinct period_type, period_start, scope_code from period_scopes
+
+),
+
+-- every (scope, unit) pair of a period whose unit figures count whole
+unit_scopes as (
+
+    select
+        c.period_type,
+        c.period_start,
+        s.unit_code,
+        s.scope_level,
+        s.scope_code,
+    from (select distinct period_type, period_start from periods) as c
+    cross join scopes as s
+
+    union all
+
+    select period_type, period_start, unit_code, 'district', scope_code
+    from period_scopes
+    where covers_period
 
 ),
 
@@ -70,29 +109,147 @@ units as (
 
 ),
 
+-- a unit a district held for part of the period: its dossiers received in that part, resolved in
+-- it, or pending at the as-of date if that falls in it
+partial_dossiers as (
+
+    select
+        p.period_type,
+        p.period_start,
+        p.period_end,
+        ps.scope_code,
+        sector.sector_code,
+        d.received_date >= p.period_start
+            and d.received_date >= ps.window_start
+            and d.received_date <= least(ps.window_end, p.as_of_date) as is_received,
+        d.channel,
+        d.resolution_date >= greatest(ps.window_start, p.period_start)
+            and d.resolution_date <= least(ps.window_end, p.as_of_date) as is_resolved_in,
+        coalesce(d.resolution_date > p.as_of_date, true)
+            and p.as_of_date <= ps.window_end as is_pending_at_end,
+        d.resolution_class,
+        d.due_date < p.as_of_date as is_past_due,
+        d.rescheduled_due_date is not null as has_apology,
+        case
+            when not d.is_withdrawn
+                then resolved_day.working_day_index - received_day.working_day_index
+        end as processing_working_days,
+        as_of_day.working_day_index - due_day.working_day_index as overdue_working_days,
+    from period_scopes as ps
+    inner join periods as p
+        on ps.period_type = p.period_type
+        and ps.period_start = p.period_start
+    inner join {{ ref('int_dossiers_latest') }} as d
+        on d.unit_code = ps.unit_code
+        and d.received_date <= p.as_of_date
+        and coalesce(d.resolution_date, date '9999-12-31') >= p.period_start
+    left join {{ ref('dim_date') }} as received_day
+        on d.received_date = received_day.date_day
+    left join {{ ref('dim_date') }} as resolved_day
+        on d.resolution_date = resolved_day.date_day
+    left join {{ ref('dim_date') }} as as_of_day
+        on p.as_of_date = as_of_day.date_day
+    left join {{ ref('dim_date') }} as due_day
+        on d.due_date = due_day.date_day
+    cross join unnest(
+        if(d.sector_code is null, ['ALL'], [d.sector_code, 'ALL'])
+    ) as sector(sector_code)
+    where not ps.covers_period
+        and d.is_received
+
+),
+
+partial_counts as (
+
+    select
+        period_type,
+        period_start,
+        period_end,
+        'district' as scope_level,
+        scope_code,
+        sector_code,
+        count(*) filter (where is_received) as received,
+        count(*) filter (where is_received and channel = 2) as received_online,
+        count(*) filter (
+            where is_resolved_in and processing_working_days is not null
+        ) as resolved_measured,
+        sum(processing_working_days) filter (where is_resolved_in) as processing_days_sum,
+        count(*) filter (
+            where (is_resolved_in and resolution_class = 'late')
+                or (is_pending_at_end and is_past_due)
+        ) as late_or_overdue,
+        count(*) filter (
+            where ((is_resolved_in and resolution_class = 'late')
+                or (is_pending_at_end and is_past_due))
+                and has_apology
+        ) as late_or_overdue_with_apology,
+        count(*) filter (where is_pending_at_end and is_past_due) as pending_overdue,
+        count(*) filter (
+            where is_pending_at_end and is_past_due and overdue_working_days <= 5
+        ) as overdue_1_5,
+        count(*) filter (
+            where is_pending_at_end and is_past_due and overdue_working_days between 6 and 15
+        ) as overdue_6_15,
+        count(*) filter (
+            where is_pending_at_end and is_past_due and overdue_working_days between 16 and 30
+        ) as overdue_16_30,
+        count(*) filter (
+            where is_pending_at_end and is_past_due and overdue_working_days > 30
+        ) as overdue_over_30,
+    from partial_dossiers
+    group by all
+
+),
+
 scoped_counts as (
 
     select
-        c.period_type,
-        c.period_start,
-        c.period_end,
-        s.scope_level,
-        s.scope_code,
-        c.sector_code,
-        sum(c.received) as received,
-        sum(c.c04_received_online) as received_online,
-        sum(c.resolved_measured) as resolved_measured,
-        sum(c.processing_days_sum) as processing_days_sum,
-        sum(c.late_or_overdue) as late_or_overdue,
-        sum(c.late_or_overdue_with_apology) as late_or_overdue_with_apology,
-        sum(c.overdue_aged) as pending_overdue,
-        sum(c.overdue_1_5) as overdue_1_5,
-        sum(c.overdue_6_15) as overdue_6_15,
-        sum(c.overdue_16_30) as overdue_16_30,
-        sum(c.overdue_over_30) as overdue_over_30,
-    from counts as c
-    inner join scopes as s
-        on c.unit_code = s.unit_code
+        period_type,
+        period_start,
+        period_end,
+        scope_level,
+        scope_code,
+        sector_code,
+        sum(received) as received,
+        sum(received_online) as received_online,
+        sum(resolved_measured) as resolved_measured,
+        sum(processing_days_sum) as processing_days_sum,
+        sum(late_or_overdue) as late_or_overdue,
+        sum(late_or_overdue_with_apology) as late_or_overdue_with_apology,
+        sum(pending_overdue) as pending_overdue,
+        sum(overdue_1_5) as overdue_1_5,
+        sum(overdue_6_15) as overdue_6_15,
+        sum(overdue_16_30) as overdue_16_30,
+        sum(overdue_over_30) as overdue_over_30,
+    from (
+        select
+            c.period_type,
+            c.period_start,
+            c.period_end,
+            s.scope_level,
+            s.scope_code,
+            c.sector_code,
+            c.received,
+            c.c04_received_online as received_online,
+            c.resolved_measured,
+            c.processing_days_sum,
+            c.late_or_overdue,
+            c.late_or_overdue_with_apology,
+            c.overdue_aged as pending_overdue,
+            c.overdue_1_5,
+            c.overdue_6_15,
+            c.overdue_16_30,
+            c.overdue_over_30,
+        from counts as c
+        inner join unit_scopes as s
+            on c.period_type = s.period_type
+            and c.period_start = s.period_start
+            and c.unit_code = s.unit_code
+
+        union all by name
+
+        select * from partial_counts
+    )
     group by all
 
 ),
@@ -102,16 +259,42 @@ scoped_counts as (
 scoped_days as (
 
     select
-        h.period_type,
-        h.period_start,
-        s.scope_level,
-        s.scope_code,
-        h.sector_code,
-        h.processing_working_days,
-        sum(h.dossiers) as dossiers,
-    from processing_days as h
-    inner join scopes as s
-        on h.unit_code = s.unit_code
+        period_type,
+        period_start,
+        scope_level,
+        scope_code,
+        sector_code,
+        processing_working_days,
+        sum(dossiers) as dossiers,
+    from (
+        select
+            h.period_type,
+            h.period_start,
+            s.scope_level,
+            s.scope_code,
+            h.sector_code,
+            h.processing_working_days,
+            h.dossiers,
+        from processing_days as h
+        inner join unit_scopes as s
+            on h.period_type = s.period_type
+            and h.period_start = s.period_start
+            and h.unit_code = s.unit_code
+
+        union all
+
+        select
+            period_type,
+            period_start,
+            'district',
+            scope_code,
+            sector_code,
+            processing_working_days,
+            1,
+        from partial_dossiers
+        where is_resolved_in
+            and processing_working_days is not null
+    ) as h
     group by all
 
 ),
@@ -230,7 +413,11 @@ final as (
         cast(coalesce(m.overdue_16_30, 0) as bigint) as overdue_16_30_days,
         cast(coalesce(m.overdue_over_30, 0) as bigint) as overdue_over_30_days,
     from combinations as x
-    cross join periods as p
+    inner join periods as p
+        on x.scope_level <> 'district'
+        or (p.period_type, p.period_start, x.scope_code) in (
+            select (period_type, period_start, scope_code) from district_periods
+        )
     left join measures as m
         on p.period_type = m.period_type
         and p.period_start = m.period_start

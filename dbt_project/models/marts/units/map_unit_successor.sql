@@ -6,9 +6,12 @@
 
 with recursive
 
+-- a unit that keeps its code across a succession (a new unit taking one predecessor's code, a
+-- unit kept whole under a new parent) has a row to itself: not a step of the chain
 successions as (
 
     select * from {{ ref('int_unit_successions') }}
+    where old_unit_code <> successor_unit_code
 
 ),
 

@@ -1,0 +1,352 @@
+"""Scopes by period across the abolition of the district level (issue #14, part 1), on a small
+province the project has never seen, every expected value worked out by hand.
+
+Province 42: district 901 (communes 90101, 90102) and district 902 (commune 90201) until
+2025-06-30; on 2025-07-01 the districts are abolished, 90101 and 90102 merge into 90101 (a new
+version, Phường Hòa Bình, parent 42) and 90201 continues alone (a new version, parent 42); the
+department S01 throughout. Dossiers (received, due, resolved):
+
+    90201  C1  01-15  01-20  01-25   late          90101  A1  02-10  02-14  02-12  early
+    90102  B1  03-03  03-10  03-10   on time       901    D1  04-01  04-30  04-15  early
+    90101  A2  05-05  05-20  05-25   late          90102  B2  06-20  07-15  never  pending
+    S01    E1  07-10  07-20  07-18   early         90101  A3  08-04  08-10  08-08  early
+    90201  C2  09-01  09-20  never   pending
+
+Nights: the ledgers of January to June are taken in and built on 2025-06-30 (a full build),
+2025-07-01 and 2025-12-31 incrementally; the warehouse of 2025-12-31 must equal a full rebuild.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingestion.load import ingest
+from motcua.common.config import Settings
+from motcua.demo import write_night
+from motcua.pipeline.steps import step_build, step_publish
+from tests.support.builders import PROCEDURES_CSV
+
+D = dt.date.fromisoformat
+
+UNITS_CSV = """unit_code,unit_name,level,parent_code,one_stop_since,valid_from,valid_to
+42,Tỉnh Thử,province,,,2020-01-01,
+901,Huyện Một,district,42,2020-01-01,2020-01-01,2025-06-30
+902,Huyện Hai,district,42,2020-01-01,2020-01-01,2025-06-30
+90101,Xã An,commune,901,2020-01-01,2020-01-01,2025-06-30
+90102,Xã Bình,commune,901,2020-01-01,2020-01-01,2025-06-30
+90201,Xã Cường,commune,902,2020-01-01,2020-01-01,2025-06-30
+90101,Phường Hòa Bình,commune,42,2025-07-01,2025-07-01,
+90201,Xã Cường,commune,42,2025-07-01,2025-07-01,
+S01,Sở Tư pháp,department,42,2020-01-01,2020-01-01,
+"""
+
+SUCCESSIONS_CSV = """old_unit_code,successor_unit_code,effective_date,kind,note
+90101,90101,2025-07-01,merge,
+90102,90101,2025-07-01,merge,
+90201,90201,2025-07-01,rename,
+901,90101,2025-07-01,abolish,
+902,90201,2025-07-01,abolish,
+"""
+
+
+def dossier(code, received, due, status, resolved=None):
+    return {
+        "dossier_code": code,
+        "procedure_code": "TP01",
+        "sector": "TP",
+        "channel": 2,
+        "received_at": D(received),
+        "due_at": D(due),
+        "finished_at": D(resolved) if resolved else None,
+        "returned_at": D(resolved) if resolved else None,
+        "status": status,
+    }
+
+
+OLD = ("901", "902", "90101", "90102", "90201", "S01")
+NEW = ("90101", "90201", "S01")
+LEDGERS = {
+    "2025-01-31": {"90201": [dossier("C1", "2025-01-15", "2025-01-20", 10, "2025-01-25")]},
+    "2025-03-31": {
+        "90101": [dossier("A1", "2025-02-10", "2025-02-14", 10, "2025-02-12")],
+        "90102": [dossier("B1", "2025-03-03", "2025-03-10", 10, "2025-03-10")],
+    },
+    "2025-06-30": {
+        "90101": [dossier("A2", "2025-05-05", "2025-05-20", 10, "2025-05-25")],
+        "90102": [dossier("B2", "2025-06-20", "2025-07-15", 4)],
+        "901": [dossier("D1", "2025-04-01", "2025-04-30", 10, "2025-04-15")],
+    },
+    "2025-07-01": {},
+    "2025-09-30": {
+        "90101": [dossier("A3", "2025-08-04", "2025-08-10", 10, "2025-08-08")],
+        "90201": [dossier("C2", "2025-09-01", "2025-09-20", 4)],
+        "S01": [dossier("E1", "2025-07-10", "2025-07-20", 10, "2025-07-18")],
+    },
+    "2025-12-31": {},
+}
+# the night each ledger is taken in and built
+NIGHTS = {
+    D("2025-06-30"): ["2025-01-31", "2025-03-31", "2025-06-30"],
+    D("2025-07-01"): ["2025-07-01"],
+    D("2025-12-31"): ["2025-09-30", "2025-12-31"],
+}
+
+
+def _marts(path: Path) -> dict[str, list[tuple]]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' "
+                "order by 1"
+            ).fetchall()
+        ]
+        return {t: con.execute(f"select * from marts.{t} order by all").fetchall() for t in tables}
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def reform(tmp_path_factory: pytest.TempPathFactory):
+    data_dir = tmp_path_factory.mktemp("reform")
+    ref = data_dir / "reference"
+    ref.mkdir(parents=True)
+    (ref / "units.csv").write_text(UNITS_CSV, encoding="utf-8")
+    (ref / "procedures.csv").write_text(PROCEDURES_CSV, encoding="utf-8")
+    (ref / "unit_successions.csv").write_text(SUCCESSIONS_CSV, encoding="utf-8")
+    settings = Settings.from_env(data_dir)
+    plans = {}
+    for night, days in NIGHTS.items():
+        for day in days:
+            units = OLD if D(day) < D("2025-07-01") else NEW
+            rows = {u: LEDGERS[day].get(u, []) for u in units}
+            for path in write_night(data_dir, D(day), rows):
+                stamp = dt.datetime.combine(night, dt.time(23, 0)).timestamp()
+                os.utime(path, (stamp, stamp))
+        ingest(settings, night)
+        plans[night] = step_build(night, settings, run_id=f"reform-{night}")
+        step_publish(night, settings, run_id=f"reform-{night}")
+    return settings, plans
+
+
+def _cohort(settings: Settings, period_type: str, start: str) -> dict[tuple[str, str], tuple]:
+    con = duckdb.connect(str(settings.warehouse_db), read_only=True)
+    try:
+        rows = con.execute(
+            """select scope_level, scope_code, received, returned_on_time, returned_late,
+                      in_process
+               from marts.ind_cohort
+               where period_type = ? and period_start = ? and sector_code = 'ALL'""",
+            [period_type, D(start)],
+        ).fetchall()
+    finally:
+        con.close()
+    return {(r[0], r[1]): r[2:] for r in rows}
+
+
+def test_nights_are_incremental_across_the_reform(reform) -> None:
+    _, plans = reform
+    assert [p["full_refresh"] for p in plans.values()] == [True, False, False]
+
+
+def test_quarters_before_the_reform_by_district(reform) -> None:
+    settings, _ = reform
+    q1 = _cohort(settings, "quarter", "2025-01-01")
+    # (received, on time, late, in process); Q1: C1 late, A1 early, B1 on time
+    assert {k: v for k, v in q1.items() if k[0] != "unit"} == {
+        ("province", "42"): (3, 2, 1, 0),
+        ("district", "901"): (2, 2, 0, 0),
+        ("district", "902"): (1, 0, 1, 0),
+    }
+    q2 = _cohort(settings, "quarter", "2025-04-01")
+    # Q2 as of 06-30: A2 late, B2 pending (due 07-15), D1 early; 902 exists, received nothing
+    assert {k: v for k, v in q2.items() if k[0] != "unit"} == {
+        ("province", "42"): (3, 1, 1, 1),
+        ("district", "901"): (3, 1, 1, 1),
+        ("district", "902"): (0, 0, 0, 0),
+    }
+
+
+def test_quarters_after_the_reform_by_commune_and_province_without_districts(reform) -> None:
+    settings, _ = reform
+    q3 = _cohort(settings, "quarter", "2025-07-01")
+    # Q3 as of 09-30: E1 early (S01), A3 early (90101, the new ward), C2 pending (90201)
+    assert not [k for k in q3 if k[0] == "district"]
+    assert q3[("province", "42")] == (3, 2, 0, 1)
+    assert q3[("unit", "90101")] == (1, 1, 0, 0)
+    assert q3[("unit", "90201")] == (1, 0, 0, 1)
+    assert q3[("unit", "S01")] == (1, 1, 0, 0)
+    # the province is the sum of its units
+    units = [v for k, v in q3.items() if k[0] == "unit"]
+    assert tuple(map(sum, zip(*units, strict=True))) == q3[("province", "42")]
+    for period_type, start in (("half", "2025-07-01"), ("month", "2025-12-01")):
+        assert not [k for k in _cohort(settings, period_type, start) if k[0] == "district"]
+
+
+def test_a_year_straddling_the_reform(reform) -> None:
+    settings, _ = reform
+    year = _cohort(settings, "year", "2025-01-01")
+    # as of 12-31. 901 with the communes it held until 06-30: A1, A2, B1, B2 (overdue), D1, but
+    # not A3, received by the new ward 90101 in August; 902: C1, not C2
+    assert year[("district", "901")] == (5, 3, 1, 1)
+    assert year[("district", "902")] == (1, 0, 1, 0)
+    # the province: all nine; the unit 90101: A1, A2 (Xã An) and A3 (Phường Hòa Bình)
+    assert year[("province", "42")] == (9, 5, 2, 2)
+    assert year[("unit", "90101")] == (3, 2, 1, 0)
+    units = [v for k, v in year.items() if k[0] == "unit"]
+    assert tuple(map(sum, zip(*units, strict=True))) == year[("province", "42")]
+
+
+def _rows(settings: Settings, sql: str, params: list) -> list[tuple]:
+    con = duckdb.connect(str(settings.warehouse_db), read_only=True)
+    try:
+        return con.execute(sql, params).fetchall()
+    finally:
+        con.close()
+
+
+def test_progress_score_and_service_measures_follow_the_scopes(reform) -> None:
+    settings, _ = reform
+    score = """select scope_level, scope_code, received_total, progress_numerator,
+                      round(progress_score, 3)
+               from marts.ind_progress_score
+               where period_type = ? and period_start = ? and sector_code = 'ALL'
+                   and scope_level <> 'unit' order by 1, 2"""
+    # Q1 (Biểu 06 col 3 = received + carried over): 901 A1 early, B1 on time; 902 C1 late
+    assert _rows(settings, score, ["quarter", D("2025-01-01")]) == [
+        ("district", "901", 2, 2, 20.0),
+        ("district", "902", 1, 0, 0.0),
+        ("province", "42", 3, 2, 13.333),
+    ]
+    # Q3: no district; B2 carried over and overdue, A3 and E1 early, C2 overdue
+    assert _rows(settings, score, ["quarter", D("2025-07-01")]) == [("province", "42", 4, 2, 10.0)]
+    # the year: 901 counts what its units settled until 06-30 (A1, D1 early, B1 on time, A2
+    # late), not A3 (resolved by the new ward 90101 after 06-30), and B2, which 90102 still holds
+    # (overdue) at 12-31: no later version of 90102 took it (the handover is not applied yet);
+    # 902: C1, not C2 (received by the new 90201)
+    assert _rows(settings, score, ["year", D("2025-01-01")]) == [
+        ("district", "901", 5, 3, 12.0),
+        ("district", "902", 1, 0, 0.0),
+        ("province", "42", 9, 5, 11.111),
+    ]
+    measures = """select scope_level, scope_code, received, resolved_measured,
+                         processing_days_mean, processing_days_median, late_or_overdue,
+                         pending_overdue
+                  from marts.ind_service_measures
+                  where period_type = ? and period_start = ? and sector_code = 'ALL'
+                      and scope_level <> 'unit' order by 1, 2"""
+    # working days: A1 02-10 -> 02-12: 2; B1 03-03 -> 03-10: 5; D1 04-01 -> 04-15 (04-07 Giỗ Tổ
+    # Hùng Vương): 9; A2 05-05 -> Sunday 05-25: 14. 901's year: received A1, A2, B1, B2, D1;
+    # resolved A1, A2, B1, D1; late A2; B2 overdue at 12-31, still held by 90102
+    got = _rows(settings, measures, ["year", D("2025-01-01")])
+    assert got[0] == ("district", "901", 5, 4, 7.5, 7.0, 2, 1)
+    assert got[1][:4] == ("district", "902", 1, 1)
+    # the province: A2 and C1 late, B2 and C2 overdue at 12-31
+    assert got[2][:3] == ("province", "42", 9) and got[2][6:] == (4, 2)
+    assert [r[:2] for r in _rows(settings, measures, ["quarter", D("2025-07-01")])] == [
+        ("province", "42")
+    ]
+
+
+def test_units_in_force_each_night(reform) -> None:
+    """dim_unit gives a unit's level and parent as of any date; R01 and the scorecard expect a
+    file only from the units in force that night (90102, 901 and 902 owe none after 06-30; the
+    new 90101 and 90201 do)."""
+    settings, _ = reform
+    as_of = """select unit_code, level, parent_code, district_code from marts.dim_unit
+               where ? between valid_from and coalesce(valid_to, ?) order by 1"""
+    june, july = D("2025-06-30"), D("2025-07-01")
+    assert _rows(settings, as_of, [june, june]) == [
+        ("42", "province", None, None),
+        ("901", "district", "42", "901"),
+        ("90101", "commune", "901", "901"),
+        ("90102", "commune", "901", "901"),
+        ("902", "district", "42", "902"),
+        ("90201", "commune", "902", "902"),
+        ("S01", "department", "42", None),
+    ]
+    assert _rows(settings, as_of, [july, july]) == [
+        ("42", "province", None, None),
+        ("90101", "commune", "42", None),
+        ("90201", "commune", "42", None),
+        ("S01", "department", "42", None),
+    ]
+    # expected from the first report date (2025-01-31) while in force; files on 3 nights each
+    r01 = """select unit_code, count(*), min(report_date), max(report_date) from marts.dq_issues
+             where rule_id = 'R01_missing_submission' group by 1 order by 1"""
+    assert _rows(settings, r01, []) == [
+        ("901", 148, D("2025-02-01"), D("2025-06-29")),
+        ("90101", 329, D("2025-02-01"), D("2025-12-30")),
+        ("90102", 148, D("2025-02-01"), D("2025-06-29")),
+        ("902", 148, D("2025-02-01"), D("2025-06-29")),
+        ("90201", 329, D("2025-02-01"), D("2025-12-30")),
+        ("S01", 329, D("2025-02-01"), D("2025-12-30")),
+    ]
+    july_scores = """select unit_code, submissions_expected, submissions_received
+                     from marts.dq_unit_scorecard
+                     where month = ? and submissions_expected > 0 order by 1"""
+    assert _rows(settings, july_scores, [july]) == [
+        ("90101", 31, 1),
+        ("90201", 31, 1),
+        ("S01", 31, 1),
+    ]
+    assert _rows(settings, july_scores, [D("2025-06-01")]) == [
+        (u, 30, 1) for u in ("901", "90101", "90102", "902", "90201", "S01")
+    ]
+
+
+def test_successors_with_their_predecessors(reform) -> None:
+    """map_unit_successor follows the successions (a code kept by the new unit maps to itself), so
+    the new ward's history can be read with the communes it replaced (docs/warehouse.md)."""
+    settings, _ = reform
+    assert _rows(
+        settings,
+        """select unit_code, successor_unit_code, steps, succession_kinds
+           from marts.map_unit_successor where unit_code <> '42' order by 1""",
+        [],
+    ) == [
+        ("901", "90101", 1, "abolish"),
+        ("90101", "90101", 0, None),
+        ("90102", "90101", 1, "merge"),
+        ("902", "90201", 1, "abolish"),
+        ("90201", "90201", 0, None),
+        ("S01", "S01", 0, None),
+    ]
+    # the documented lineage query: 90101 with the communes it replaced (abolished districts
+    # left out), per quarter of 2025: Q1 A1 (90101), B1 (90102); Q2 A2, B2; Q3 A3
+    lineage = """select c.period_label, sum(c.received)
+                 from marts.ind_cohort c
+                 join marts.map_unit_successor m on c.scope_code = m.unit_code
+                 where c.scope_level = 'unit' and c.sector_code = 'ALL'
+                     and c.period_type = 'quarter' and m.successor_unit_code = ?
+                     and coalesce(m.succession_kinds, '') not like '%abolish%'
+                 group by 1 order by 1"""
+    assert _rows(settings, lineage, ["90101"]) == [
+        ("2025-Q1", 2),
+        ("2025-Q2", 2),
+        ("2025-Q3", 1),
+        ("2025-Q4", 0),
+    ]
+
+
+def test_incremental_equals_full_rebuild_across_the_reform(reform) -> None:
+    settings, _ = reform
+    incremental = _marts(settings.warehouse_db)
+    aside = settings.warehouse_db.with_name("incremental.duckdb")
+    shutil.move(settings.warehouse_db, aside)
+    try:
+        plan = step_build(D("2025-12-31"), settings)
+        assert plan["full_refresh"]
+        full = _marts(settings.build_db)
+    finally:
+        shutil.move(aside, settings.warehouse_db)
+    assert sorted(full) == sorted(incremental)
+    for table in full:
+        assert full[table] == incremental[table], table
