@@ -31,7 +31,7 @@ from pathlib import Path
 
 import duckdb
 
-from motcua.common import periods, store
+from motcua.common import periods, private, store
 from motcua.common.config import DBT_PROJECT_DIR, Settings
 from motcua.common.errors import PipelineError
 from motcua.common.store import sql_literal
@@ -235,7 +235,7 @@ def prepare_build(settings: Settings, report_date: dt.date | None = None) -> Bui
             "(motcua run does it for you)."
         )
     build = settings.build_db
-    build.parent.mkdir(parents=True, exist_ok=True)
+    private.ensure_dir(build.parent)  # the build file holds the submission rows, like ingest/
     _remove_db(build)
     store.connect(settings.ingest_db).close()  # make sure every table exists
     ingest = duckdb.connect(str(settings.ingest_db), read_only=True)

@@ -39,6 +39,7 @@ from pathlib import Path
 
 import duckdb
 
+from motcua.common import private
 from motcua.common.config import Settings
 from motcua.common.errors import PipelineError
 from motcua.common.store import sql_literal
@@ -71,8 +72,7 @@ def state_versions_dir(settings: Settings) -> Path:
 
 
 def _private_dir(path: Path) -> None:
-    path.mkdir(parents=True, exist_ok=True)
-    os.chmod(path, 0o700)
+    private.ensure_dir(path)  # 0700, tightened with a warning when found open
 
 
 def extract_public(build: Path, out: Path) -> list[str]:
@@ -353,6 +353,7 @@ def rollback(settings: Settings) -> tuple[Path, dict | None]:
         if target.exists():
             _keep(target, versions_dir(settings), name)
         if state.exists():
+            _private_dir(state_versions_dir(settings))
             _keep(state, state_versions_dir(settings), name)
         if previous_state.exists():
             os.replace(previous_state, state)

@@ -192,6 +192,10 @@ def test_rollback_swaps_with_the_newest_version_and_back(settings):
     _, info = publish.rollback(settings)
     assert label(target) == "old" and info["run_id"] == "old"
     assert state_label(settings) == "old"  # the build state is rolled back with it
+    kept_states = sorted(publish.state_versions_dir(settings).glob("motcua-*.duckdb"))
+    assert [p.name for p in kept_states] == [p.name for p in publish.list_versions(settings)]
+    assert publish.state_versions_dir(settings).stat().st_mode & 0o777 == 0o700
+    assert {p.stat().st_mode & 0o777 for p in kept_states} == {0o600}
     assert sha(publish.list_versions(settings)[-1]) == new_bytes
     publish.rollback(settings)
     assert label(target) == "new" and sha(target) == new_bytes
