@@ -101,6 +101,7 @@ def extract_public(build: Path, out: Path) -> list[str]:
             f"where {here} and schema_name in ({schemas}) and comment is not null "
             f"and comment <> ''"
         ).fetchall()
+        con.execute("begin")  # one commit: each statement committing alone costs seconds
         for schema in sorted({t[0] for t in tables}):
             con.execute(f'create schema public_out."{schema}"')
         for schema, table, comment in tables:
@@ -113,6 +114,7 @@ def extract_public(build: Path, out: Path) -> list[str]:
                 f'comment on column public_out."{schema}"."{table}"."{column}" '
                 f"is {sql_literal(comment)}"
             )
+        con.execute("commit")
         con.execute("checkpoint public_out")
         con.execute("use memory")
         con.execute("detach public_out")
