@@ -1,0 +1,115 @@
+-- Accountability per unit and month (issue #17), from the gap lifecycle (dq_gap_status): gaps
+-- opened (first seen in the month), fixed (fixed in the month), still open at the month's end (or
+-- at D for the running month), the median days to fix of the gaps fixed in the month, and the share
+-- of the month's new gaps fixed within 7 days. rank_in_province: 1 = the most gaps still open.
+-- Every unit with a gap ever, every month from its first gap's month to D's.
+
+with
+
+gaps as (
+
+    select * from {{ ref('dq_gap_status') }}
+    where unit_code is not null
+
+),
+
+unit_months as (
+
+    select
+        unit_code,
+        cast(month as date) as month,
+    from (
+        select
+            unit_code,
+            min(date_trunc('month', first_seen_date)) as first_month,
+        from gaps
+        group by unit_code
+    ) as firsts,
+        unnest(generate_series(
+            first_month, date_trunc('month', {{ as_of_date() }}), interval 1 month
+        )) as m(month)
+
+),
+
+bounded as (
+
+    select
+        unit_code,
+        month,
+        least(cast(month + interval 1 month - interval 1 day as date), {{ as_of_date() }})
+            as month_end,
+    from unit_months
+
+),
+
+opened as (
+
+    select
+        unit_code,
+        cast(date_trunc('month', first_seen_date) as date) as month,
+        count(*) as gaps_opened,
+        count(*) filter (where status = 'fixed' and days_open <= 7) as fixed_within_7_days,
+    from gaps
+    group by all
+
+),
+
+fixed as (
+
+    select
+        unit_code,
+        cast(date_trunc('month', fixed_date) as date) as month,
+        count(*) as gaps_fixed,
+        median(days_open) as median_days_to_fix,
+    from gaps
+    where status = 'fixed'
+    group by all
+
+),
+
+still_open as (
+
+    select
+        bounded.unit_code,
+        bounded.month,
+        count(gaps.issue_id) as gaps_open_at_month_end,
+    from bounded
+    inner join gaps
+        on gaps.unit_code = bounded.unit_code
+        and gaps.first_seen_date <= bounded.month_end
+        and (gaps.fixed_date is null or gaps.fixed_date > bounded.month_end)
+    group by all
+
+),
+
+final as (
+
+    select
+        bounded.unit_code,
+        bounded.month,
+        coalesce(opened.gaps_opened, 0) as gaps_opened,
+        coalesce(fixed.gaps_fixed, 0) as gaps_fixed,
+        coalesce(still_open.gaps_open_at_month_end, 0) as gaps_open_at_month_end,
+        cast(fixed.median_days_to_fix as double) as median_days_to_fix,
+        coalesce(opened.fixed_within_7_days, 0) as fixed_within_7_days,
+        cast(opened.fixed_within_7_days as double) / nullif(opened.gaps_opened, 0)
+            as fixed_within_7_days_rate,
+        cast(dense_rank() over (
+            partition by bounded.month
+            order by coalesce(still_open.gaps_open_at_month_end, 0) desc
+        ) as integer) as rank_in_province,
+        {{ as_of_date() }} as as_of_date,
+    from bounded
+    left join opened
+        on opened.unit_code = bounded.unit_code
+        and opened.month = bounded.month
+    left join fixed
+        on fixed.unit_code = bounded.unit_code
+        and fixed.month = bounded.month
+    left join still_open
+        on still_open.unit_code = bounded.unit_code
+        and still_open.month = bounded.month
+
+)
+
+select * from final
