@@ -369,7 +369,7 @@ STATIC_MODELS = {
     "stg_ingest__files", "stg_ingest__findings", "stg_ingest__procedures",
     "stg_ingest__submission_rows", "stg_ingest__units", "stg_ingest__unit_successions",
     "int_issues_unioned", "int_dates_indexed", "dim_date", "dim_procedure", "fct_dossier_history",
-    "metricflow_time_spine",
+    "metricflow_time_spine", "int_files_nighted",
 }  # fmt: skip
 
 
