@@ -8,7 +8,7 @@ STAMP := $(VENV)/.motcua-installed
 
 export MOTCUA_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: install install-chromium install-services demo test test-production lint format lock docs bench bench-ingest bench-validate bench-incremental bench-report clean
+.PHONY: install install-chromium install-services demo test test-production lint format lock docs bench bench-ingest bench-validate bench-incremental bench-report bench-feedback clean
 
 install: $(STAMP)
 
@@ -54,7 +54,7 @@ docs: install
 	$(PY) -m motcua.warehouse.docs
 
 # Benchmarks: each prints its figures, its last line is the ratio the issue targets.
-bench: bench-ingest bench-validate bench-incremental bench-report
+bench: bench-ingest bench-validate bench-incremental bench-report bench-feedback
 
 bench-ingest: install
 	$(PY) benchmarks/ingest.py
@@ -67,6 +67,9 @@ bench-incremental: install
 
 bench-report: install
 	$(PY) benchmarks/report.py
+
+bench-feedback: install
+	$(PY) benchmarks/feedback.py
 
 # Regenerate the lock after changing pyproject.toml's dependencies.
 lock: install

@@ -210,6 +210,22 @@ def cmd_export_bieu06(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_feedback(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from motcua.reports.feedback import write_unit_feedback
+
+    settings = Settings.from_env(args.data_dir)
+    folder = Path(args.out_dir) if args.out_dir else None
+    fb, xlsx, csv_path = write_unit_feedback(settings, args.unit, args.date, folder)
+    print(
+        f"[motcua] wrote {xlsx} and {csv_path}: {fb.unit_name} ({fb.unit_code}), "
+        f"{fb.open_gaps} open gaps as of {fb.as_of}",
+        flush=True,
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="motcua",
@@ -346,6 +362,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bieu06.add_argument("--out", required=True, help="the file to write")
     bieu06.set_defaults(func=cmd_export_bieu06)
+
+    feedback = sub.add_parser(
+        "feedback",
+        help="write one unit's feedback workbook: its open record-keeping gaps, what to do",
+        description=(
+            "Writes <unit>.xlsx and <unit>.csv (Vietnamese) under $MOTCUA_DATA_DIR/reports/units/ "
+            "from the published warehouse, opened read-only: one row per gap of the unit still "
+            "open on the date (marts.dq_gap_status), oldest first, with the rule, the report "
+            "date and file, the row, the dossier code, the field and what to do; a summary sheet "
+            "with counts by rule, gaps fixed this month and the unit's rank. The nightly run "
+            "writes one for every unit with open gaps."
+        ),
+    )
+    feedback.add_argument("--unit", required=True, help="unit code, e.g. 44502")
+    feedback.add_argument(
+        "--date", type=_date, help="as of this night (default: the warehouse's report date)"
+    )
+    feedback.add_argument("--out-dir", help="write there instead of reports/units/")
+    feedback.set_defaults(func=cmd_feedback)
     return parser
 
 

@@ -25,3 +25,12 @@ def settings(tmp_path, monkeypatch) -> Settings:
     data_dir = tmp_path / "data"
     make_reference(data_dir)
     return Settings.from_env(data_dir)
+
+
+@pytest.fixture(scope="session")
+def gap_nights(tmp_path_factory):
+    """The gap lifecycle scenario of :mod:`tests.support.gap_nights`, run once for the session:
+    (settings, each night's build plan, each night's dq_gap_status)."""
+    from tests.support.gap_nights import build_gap_nights
+
+    return build_gap_nights(tmp_path_factory.mktemp("gap_nights") / "data")

@@ -173,7 +173,8 @@ def step_report(
     """Log a short summary of the published warehouse (province figures, gap counts, docs; the
     Data Docs are the ones the ``validate`` stage wrote, when its result is at hand), then write
     the dashboard ``reports/index.html`` and the night's exports from it
-    (:func:`motcua.reports.dashboard.write_nightly`). The warehouse is only read; a failure
+    (:func:`motcua.reports.dashboard.write_nightly`), and each unit's feedback workbook
+    (:mod:`motcua.reports.feedback`). The warehouse is only read; a failure
     raises, so the task fails and alerts."""
     from motcua.reports.dashboard import write_nightly
     from motcua.reports.summary import run_summary
@@ -187,6 +188,11 @@ def step_report(
             f"dashboard: {summary['dashboard']['index']} ({summary['dashboard']['pages']} pages), "
             f"{len(summary['dashboard']['exports'])} exports"
         )
+        from motcua.reports.feedback import write_all_feedback
+
+        feedback = write_all_feedback(settings)  # each unit's open gaps (issue #17)
+        summary["lines"].append(feedback.pop("line"))
+        summary.update(feedback)
     for line in summary["lines"]:
         log.info("report | %s", line)
     return summary
