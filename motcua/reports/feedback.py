@@ -320,7 +320,8 @@ def _summary_query(as_of: dt.date) -> str:
             group by unit_code
         ),
         by_rule as (
-            select unit_code, list(struct_pack(rule_id := rule_id, n := n) order by rule_id) as rules
+            select unit_code,
+                list(struct_pack(rule_id := rule_id, n := n) order by rule_id) as rules
             from (
                 select unit_code, rule_id, count(*) as n from marts.dq_gap_status
                 where unit_code is not null and first_seen_date <= {day}
