@@ -188,9 +188,9 @@ def step_report(
             f"dashboard: {summary['dashboard']['index']} ({summary['dashboard']['pages']} pages), "
             f"{len(summary['dashboard']['exports'])} exports"
         )
-        from motcua.reports.feedback import write_all_feedback
+        from motcua.reports.feedback import nightly_feedback
 
-        feedback = write_all_feedback(settings)  # each unit's open gaps (issue #17)
+        feedback = nightly_feedback(settings)  # each unit's open gaps (issue #17)
         summary["lines"].append(feedback.pop("line"))
         summary.update(feedback)
     for line in summary["lines"]:

@@ -17,6 +17,11 @@ Checked: every planted gap (the generator's and these) is in marts.dq_issues wit
 unit, report date and dossier; R01, R06, R07 and R08 are exactly the planted ones (no false
 alarm); the unit scorecard counts expected and missing submissions as computed by hand below;
 the Data Docs open from disk and show the file-level suite. One Airflow run.
+
+Then night X + 1 (a second Airflow run, issue #17): 18409 re-sends its night-X ledger with the
+R10 dossier corrected. In marts.dq_gap_status the R10 gap is fixed that night by the re-send, the
+other planted gaps are open since night X; 18409's feedback workbook lists exactly its open gaps
+(R09's, not R10's), and no feedback file holds personal data.
 """
 
 from __future__ import annotations
@@ -358,3 +363,105 @@ def test_personal_data_folders_are_owner_only(province):
     assert sum(1 for path in modes if path.startswith("archive/")) > 100
     assert {path: mode for path, mode in modes.items() if mode not in (0o700, 0o600)} == {}
     assert {mode for path, mode in modes.items() if os.path.isdir(data_dir / path)} == {0o700}
+
+
+# --- the next night: a corrected re-send closes one planted gap (issue #17) -------------------
+
+NEXT = NIGHT + dt.timedelta(days=1)
+
+
+@pytest.fixture(scope="module")
+def next_night(province):
+    """Night X + 1 through the real DAG: every unit of night X sends a header-only ledger and
+    18409 re-sends its night-X ledger corrected (R10's dossier now has the new date of an apology
+    letter; R09's is unchanged). The files are written now, with today's modification time, as
+    an operator copying them in would: they count from the night that takes them in. Runs after
+    the tests above (module order), which read the warehouse of night X."""
+    data_dir = province["dir"]
+    senders = sorted(p.stem for p in (data_dir / "landing" / NIGHT.isoformat()).iterdir())
+    write_night(data_dir, NEXT, {code: [] for code in senders if code != UNKNOWN_UNIT})
+    base = {"procedure_code": "X-TP-03", "sector": "TP", "channel": 1}
+    write_night(
+        data_dir,
+        NIGHT,
+        {
+            UNIT_A: [
+                {**base, "dossier_code": R09_DOSSIER, "received_at": D("2009-02-09"),
+                 "due_at": D("2009-02-27"), "status": 4, **PERSONAL},
+                {**base, "dossier_code": R10_DOSSIER, "received_at": D("2009-02-02"),
+                 "due_at": D("2009-02-09"), "rescheduled_due_at": D("2009-02-13"),
+                 "finished_at": D("2009-02-12"), "returned_at": D("2009-02-12"), "status": 10,
+                 **PERSONAL_2},
+            ]
+        },
+    )  # fmt: skip
+    env = dict(os.environ, MOTCUA_PSEUDONYM_KEY="e2e-gaps-key")
+    result = subprocess.run(
+        [MOTCUA, "--data-dir", str(data_dir), "run", "--date", NEXT.isoformat()],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return data_dir
+
+
+def test_the_resent_gap_is_fixed_that_night_and_the_others_stay_open(next_night, province):
+    rows = fetch(
+        province["warehouse"],
+        "select rule_id, unit_code, report_date, dossier_code, first_seen_date, status, "
+        "fixed_date, fixed_by, days_open from marts.dq_gap_status where report_date = ? "
+        "and rule_id in (?, ?, ?, ?) order by rule_id",
+        [NIGHT, *sorted(rule for rule, *_ in PLANTED_HERE)],
+    )
+    assert rows == [
+        ("R02_unreadable_file", UNIT_B, NIGHT, None, NIGHT, "open", None, None, 1),
+        ("R05_unknown_reference", UNKNOWN_UNIT, NIGHT, None, NIGHT, "open", None, None, 1),
+        ("R09_due_date_vs_statutory", UNIT_A, NIGHT, R09_DOSSIER, NIGHT, "open", None, None, 1),
+        ("R10_overdue_without_apology", UNIT_A, NIGHT, R10_DOSSIER, NIGHT, "fixed", NEXT,
+         "resend", 1),
+    ]  # fmt: skip
+
+
+def test_the_units_feedback_lists_its_open_gaps_only(next_night, province):
+    import openpyxl
+
+    path = next_night / "reports" / "units" / f"{UNIT_A}.xlsx"
+    wb = openpyxl.load_workbook(path)
+    try:
+        listed = {
+            (r[1], r[3].date(), r[6]) for r in wb.active.iter_rows(min_row=7, values_only=True)
+        }
+        assert wb.active["A3"].value.startswith("Tính đến ngày: 16/02/2009")
+    finally:
+        wb.close()
+    expected = {
+        (rule, day, dossier)
+        for rule, day, dossier in fetch(
+            province["warehouse"],
+            "select rule_id, report_date, dossier_code from marts.dq_gap_status "
+            "where unit_code = ? and status = 'open'",
+            [UNIT_A],
+        )
+    }
+    assert listed == expected
+    assert ("R09_due_date_vs_statutory", NIGHT, R09_DOSSIER) in listed
+    assert not any(dossier == R10_DOSSIER for _, _, dossier in listed)
+
+
+def test_no_personal_data_in_the_feedback(next_night):
+    import zipfile
+
+    folder = next_night / "reports" / "units"
+    files = sorted(folder.iterdir())
+    assert {p.suffix for p in files} == {".xlsx", ".csv"}
+    for path in files:
+        if path.suffix == ".xlsx":
+            with zipfile.ZipFile(path) as z:
+                text = "".join(z.read(n).decode("utf-8") for n in z.namelist())
+        else:
+            text = path.read_text(encoding="utf-8-sig")
+        for needle in NEVER_FOUND:
+            assert needle not in text, (path.name, needle)

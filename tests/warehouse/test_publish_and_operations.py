@@ -323,3 +323,9 @@ def test_report_stage_never_fails_over_missing_figures(settings):
     out = run_summary(settings, dt.date(2009, 1, 1))
     assert any("no province figures" in line for line in out["lines"])
     assert out["published"]["run_id"] == "r"
+    # nor over the units' feedback (a warehouse without the gap tables here)
+    from motcua.reports.feedback import nightly_feedback
+
+    feedback = nightly_feedback(settings)
+    assert feedback["feedback_units"] == 0
+    assert feedback["line"].startswith("no feedback to units: ")

@@ -13,13 +13,15 @@
     * R01_missing_submission: first seen on its report date, fixed by `late_file` the night the
       first file for that unit and date arrived;
     * the other history rules (R11-R14): open while dq_issues holds them (first seen on their
-      report date, or the night their ledger first arrived when later); when dq_issues drops one (a
-      later submission touched a stale dossier, a re-send undid an edit) it leaves this table too.
+      report date, or the night their ledger first arrived when later), with dq_issues' details;
+      when dq_issues drops one (a later submission touched a stale dossier, a re-send undid an
+      edit) it leaves this table too: their earlier states are not kept.
 
     Incremental (delete+insert on issue_id), growing with the night: a night recomputes the gaps of
     the dossiers re-derived tonight (raw.build_changes: new rows, rows of a file that stopped
     counting), the gaps without a dossier of the ledgers with a new file, the R01 of those ledgers
-    and of the nights since the previous build, and the history gaps new tonight; the post-hook
+    and of the nights since the previous build, and the history gaps new or changed in dq_issues
+    tonight (the pre-hook deletes those it dropped); the post-hook
     ages the open gaps (last_seen_date = D, days_open). A gap outside that scope depends on nothing
     that changed tonight.
 -#}
@@ -333,10 +335,21 @@ history_gaps as (
     left join first_files
         on first_files.unit_code = issues.unit_code
         and first_files.report_date = issues.report_date
+    {%- if is_incremental() %}
+    left join {{ this }} as kept
+        on kept.issue_id = issues.issue_id
+    {%- endif %}
     where issues.source = 'history'
         and issues.rule_id <> 'R01_missing_submission'
     {%- if is_incremental() %}
-        and issues.issue_id not in (select issue_id from {{ this }})
+        -- new tonight, or described otherwise (a re-send changed the edit R12 reports)
+        and (
+            kept.issue_id is null
+            or (issues.severity, issues.file_id, issues.row_number, issues.detail_vi,
+                issues.detail_en)
+                is distinct from
+                (kept.severity, kept.file_id, kept.row_number, kept.detail_vi, kept.detail_en)
+        )
     {%- endif %}
 
 ),
