@@ -16,8 +16,9 @@ hundreds of thousands of open gaps, most of them stale dossiers). Each row's cel
 by DuckDB straight into the sheet's XML and the csv line, aggregated per unit; Python only frames
 them into the workbook's parts (a minimal SpreadsheetML package: two sheets, inline strings, real
 dates and numbers, Times New Roman like the Biểu 06 workbook). openpyxl, which the Biểu 06
-workbook (:mod:`motcua.reports.workbook`) uses, builds every cell as a Python object: several
-times slower for this many rows.
+workbook (:mod:`motcua.reports.workbook`) uses, builds every cell as a Python object: 100,000
+gap rows took 290 s in its write-only mode against 24 s this way (300 workbooks), the same
+(busy) machine, back to back.
 """
 
 from __future__ import annotations

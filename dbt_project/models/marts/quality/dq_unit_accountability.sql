@@ -31,17 +31,6 @@ unit_months as (
 
 ),
 
-bounded as (
-
-    select
-        unit_code,
-        month,
-        least(cast(month + interval 1 month - interval 1 day as date), {{ as_of_date() }})
-            as month_end,
-    from unit_months
-
-),
-
 opened as (
 
     select
@@ -69,46 +58,53 @@ fixed as (
 
 still_open as (
 
+    -- opened by the month's end less fixed by then (a gap is fixed after it is first seen, and
+    -- both dates are at most D): running sums over the unit's months, no gap-by-month join
     select
-        bounded.unit_code,
-        bounded.month,
-        count(gaps.issue_id) as gaps_open_at_month_end,
-    from bounded
-    inner join gaps
-        on gaps.unit_code = bounded.unit_code
-        and gaps.first_seen_date <= bounded.month_end
-        and (gaps.fixed_date is null or gaps.fixed_date > bounded.month_end)
-    group by all
+        unit_months.unit_code,
+        unit_months.month,
+        sum(coalesce(opened.gaps_opened, 0) - coalesce(fixed.gaps_fixed, 0)) over (
+            partition by unit_months.unit_code
+            order by unit_months.month
+            rows between unbounded preceding and current row
+        ) as gaps_open_at_month_end,
+    from unit_months
+    left join opened
+        on opened.unit_code = unit_months.unit_code
+        and opened.month = unit_months.month
+    left join fixed
+        on fixed.unit_code = unit_months.unit_code
+        and fixed.month = unit_months.month
 
 ),
 
 final as (
 
     select
-        bounded.unit_code,
-        bounded.month,
+        unit_months.unit_code,
+        unit_months.month,
         coalesce(opened.gaps_opened, 0) as gaps_opened,
         coalesce(fixed.gaps_fixed, 0) as gaps_fixed,
-        coalesce(still_open.gaps_open_at_month_end, 0) as gaps_open_at_month_end,
+        cast(coalesce(still_open.gaps_open_at_month_end, 0) as bigint) as gaps_open_at_month_end,
         cast(fixed.median_days_to_fix as double) as median_days_to_fix,
         coalesce(opened.fixed_within_7_days, 0) as fixed_within_7_days,
         cast(opened.fixed_within_7_days as double) / nullif(opened.gaps_opened, 0)
             as fixed_within_7_days_rate,
         cast(dense_rank() over (
-            partition by bounded.month
+            partition by unit_months.month
             order by coalesce(still_open.gaps_open_at_month_end, 0) desc
         ) as integer) as rank_in_province,
         {{ as_of_date() }} as as_of_date,
-    from bounded
+    from unit_months
     left join opened
-        on opened.unit_code = bounded.unit_code
-        and opened.month = bounded.month
+        on opened.unit_code = unit_months.unit_code
+        and opened.month = unit_months.month
     left join fixed
-        on fixed.unit_code = bounded.unit_code
-        and fixed.month = bounded.month
+        on fixed.unit_code = unit_months.unit_code
+        and fixed.month = unit_months.month
     left join still_open
-        on still_open.unit_code = bounded.unit_code
-        and still_open.month = bounded.month
+        on still_open.unit_code = unit_months.unit_code
+        and still_open.month = unit_months.month
 
 )
 
