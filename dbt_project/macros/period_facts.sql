@@ -1,31 +1,4 @@
 {#-
-    The period facts (int_period_unit_deltas, int_period_unit_counts,
-    int_period_unit_processing_days) are kept up to date night by night instead of being recomputed:
-    see docs/warehouse-incremental.md. They take the incremental path when the build is not a full
-    refresh and both maintained tables already exist in the build file (the file copy of the
-    published warehouse).
--#}
-{% macro period_facts_are_incremental() -%}
-    {%- if flags.FULL_REFRESH or not execute or this is none -%}
-        {{ return(false) }}
-    {%- endif -%}
-    {%- for name in ['int_period_unit_counts', 'int_period_unit_processing_days'] -%}
-        {%- if adapter.get_relation(database=this.database, schema=this.schema, identifier=name) is none -%}
-            {{ return(false) }}
-        {%- endif -%}
-    {%- endfor -%}
-    {{ return(true) }}
-{%- endmacro %}
-
-
-{#- The maintained relation `name` in this model's schema (not a ref: it is read before it is
-    rewritten, by the model that computes what changes in it). -#}
-{% macro period_fact_relation(name) -%}
-    {{ return(adapter.get_relation(database=this.database, schema=this.schema, identifier=name)) }}
-{%- endmacro %}
-
-
-{#-
     One row per (dossier, period) the dossier takes part in, with `sign` (+1 or -1) and what each
     period fact counts. `dossiers` is a relation with the columns of int_dossiers_latest (received
     dossiers only are used); `periods` has period_type, period_start, period_end and the as-of
@@ -163,10 +136,10 @@
 {%- endmacro %}
 
 
-{#- The as-of date of the build the build file was copied from (its own row is the newest), as a
-    scalar subquery. -#}
+{#- The as-of date D0 of the previous build (the build the build file was copied from: this build's
+    own row is the newest in stg_build__runs), as a scalar subquery; NULL on a first build. -#}
 {% macro previous_as_of_date() -%}
-    (select report_date from {{ source('build', 'build_runs') }} order by built_at desc limit 1 offset 1)
+    (select report_date from {{ ref('stg_build__runs') }} order by built_at desc limit 1 offset 1)
 {%- endmacro %}
 
 
@@ -181,13 +154,17 @@
         unit, a renamed scope), or
       * a unit version began or ended between the previous as-of date and D (which units roll up
         into which district or province may have changed).
+    It reads the mart's own table ({{ this }}) and the import CTEs every period mart declares
+    first, unconditionally, so that dbt's lineage shows them: `reported_periods`
+    (int_periods), `period_deltas` (int_period_unit_deltas), `unit_versions` (stg_ingest__units)
+    and `previous_build` (stg_build__runs: the previous build's row).
 -#}
 {% macro period_mart_redo_periods(grid_sql, grid_columns) -%}
     {%- set columns = grid_columns | join(', ') -%}
     select period_type, period_start
-    from {{ ref('int_periods') }}
+    from reported_periods
     where (period_type, period_start) in (
-            select (period_type, period_start) from {{ ref('int_period_unit_deltas') }}
+            select (period_type, period_start) from period_deltas
         )
         or (period_type, period_start, as_of_date) not in (
             select (period_type, period_start, as_of_date) from {{ this }}
@@ -202,17 +179,18 @@
              select distinct {{ columns }} from {{ this }})
         )
         or exists (
-            select 1 from {{ ref('stg_ingest__units') }}
-            where (valid_from > {{ previous_as_of_date() }} and valid_from <= {{ as_of_date() }})
-                or (valid_to >= {{ previous_as_of_date() }} and valid_to < {{ as_of_date() }})
+            select 1 from unit_versions cross join previous_build
+            where (valid_from > previous_build.report_date and valid_from <= {{ as_of_date() }})
+                or (valid_to >= previous_build.report_date and valid_to < {{ as_of_date() }})
         )
 {%- endmacro %}
 
 
 {#-
     The configuration every period mart shares: incremental by period (delete+insert on
-    period_type, period_start; periods no longer reported are deleted after), and the models
-    period_mart_redo_periods reads. Call it first in the model: {{ period_mart_config() }}.
+    period_type, period_start; the periods int_periods no longer reports are deleted after, by a
+    post-hook reading int_periods, which every period mart reads anyway).
+    Call it first in the model: {{ period_mart_config() }}.
 -#}
 {% macro period_mart_config() -%}
     {{ config(
@@ -222,11 +200,6 @@
         on_schema_change='fail',
         post_hook="{% if is_incremental() %}delete from {{ this }} where (period_type, period_start) not in (select (period_type, period_start) from {{ ref('int_periods') }}){% endif %}",
     ) }}
-    {#- what period_mart_redo_periods reads, only on incremental nights -#}
-    {%- do ref('int_period_unit_deltas') -%}
-    {%- do ref('stg_ingest__units') -%}
-    {%- do ref('int_periods') -%}
-    {%- do source('build', 'build_runs') -%}
 {%- endmacro %}
 
 
@@ -242,7 +215,7 @@
 {#-
     The configuration of a period fact table (int_period_unit_counts,
     int_period_unit_processing_days): incremental, delete+insert on `keys`; rows left with no
-    dossier and periods no longer reported are deleted after.
+    dossier and periods no longer reported (int_periods) are deleted after.
 -#}
 {% macro period_fact_config(keys) -%}
     {{ config(
@@ -254,18 +227,22 @@
             "delete from {{ this }} where (period_type, period_start) not in (select (period_type, period_start) from {{ ref('int_periods') }})",
         ],
     ) }}
-    {#- add_period_deltas reads it, only on incremental nights -#}
-    {%- do ref('int_period_seeds') -%}
 {%- endmacro %}
 
 
 {#-
-    The CTE `summed` of a period fact table, from the CTE `deltas` (tonight's signed sums per
-    `keys`, with period_end and the additive `columns`): on an incremental night, the kept rows of
-    the keys the deltas touch plus the deltas, summed; on a full rebuild the deltas are the facts.
+    The CTE `summed` of a period fact table, from the CTEs the model declares first: `deltas`
+    (tonight's signed sums per `keys`, with period_end and the additive `columns`), `seeds`
+    (int_period_seeds) and `periods_before` (stg_build__periods_before). On an incremental night:
+    this table's rows of the keys the deltas touch, plus the rows of a seeded period's
+    predecessor under the new key, plus the deltas, summed; on a full rebuild the deltas are the
+    facts. The deltas were computed against the periods prepare_build staged from
+    int_period_unit_counts (periods_before). With `check_staged` (int_period_unit_counts), a
+    period this table holds that was not staged (dbt run on a build file prepare_build did not
+    prepare) fails the build: the deltas would be added to rows that already count them.
 -#}
-{% macro add_period_deltas(keys, columns, incremental) -%}
-{%- if incremental %}
+{% macro add_period_deltas(keys, columns, check_staged=false) -%}
+{%- if is_incremental() %}
 
 current_rows as (
 
@@ -273,6 +250,17 @@ current_rows as (
     from {{ this }} as kept
     semi join deltas
         on {% for key in keys %}kept.{{ key }} = deltas.{{ key }}{{ '\n        and ' if not loop.last }}{% endfor %}
+    {%- if check_staged %}
+    where case
+        when exists (
+            select period_type, period_start from {{ this }}
+            except
+            select period_type, period_start from periods_before
+        )
+            then error('{{ this.identifier }} holds periods that were not staged in raw.build_periods_before: the build file was not prepared by motcua.warehouse.build.prepare_build. Run the night again (motcua run) or build with --full-refresh.')
+        else true
+    end
+    {%- endif %}
 
 ),
 
@@ -282,7 +270,7 @@ seeded_rows as (
 
     select kept.* replace (seeds.period_start as period_start, seeds.period_end as period_end)
     from {{ this }} as kept
-    inner join {{ ref('int_period_seeds') }} as seeds
+    inner join seeds
         on kept.period_type = seeds.period_type
         and kept.period_start = seeds.seed_start
 

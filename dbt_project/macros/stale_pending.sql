@@ -16,5 +16,5 @@
         or (last_report_date >= {{ previous_as_of_date() }} - {{ stale_days }}
             and last_report_date < {{ as_of_date() }} - {{ stale_days }})
     union
-    select unit_code, dossier_code from {{ source('build', 'build_changes') }}
+    select unit_code, dossier_code from {{ ref('stg_build__changes') }}
 {%- endmacro %}

@@ -3,8 +3,11 @@
 1. :func:`prepare_build` makes the build file. Incrementally when it can: a file copy of the
    published build state (``state/motcua.duckdb``, the whole last build, published with the
    warehouse) whose schema ``raw`` is brought up to date with the ingestion database
-   (new submission rows appended by ``file_id``, the small tables replaced), plus
-   ``raw.build_changes``, the dossiers whose rows changed, for the incremental dbt models. Else
+   (new submission rows appended by ``file_id``, the small tables replaced), plus the build
+   tables the incremental dbt models read: ``raw.build_changes``, the dossiers whose rows
+   changed, and what the night needs from the previous build (those dossiers' previous state,
+   the periods the period facts held), staged before dbt rewrites the tables they come from.
+   The build tables are declared once, in the dbt project (:data:`BUILD_SOURCES_YML`). Else
    (no usable build state, a replay of an earlier night, a changed reference, ingest
    schema or dbt project, files after the report date) a fresh file with a full copy, built with
    ``dbt build --full-refresh``. See docs/warehouse-incremental.md.
@@ -30,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import yaml
 
 from motcua.common import periods, private, store
 from motcua.common.config import DBT_PROJECT_DIR, Settings
@@ -54,19 +58,51 @@ APPEND_TABLES = ("submission_rows",)
 REFERENCE_TABLES = ("ref_units", "ref_unit_successions", "ref_procedures", "ref_calendar")
 BUILD_LOG = "build_runs"  # raw.build_runs: one row per build that went into this file
 CHANGES = "build_changes"  # raw.build_changes: dossiers to re-derive on an incremental build
-# The build's own tables in schema raw, beside the ingestion tables (dbt reads them through the
-# source `build`): defined here once, for prepare_build and for the tests' hand-made build files.
-BUILD_TABLES = {
-    BUILD_LOG: "built_at timestamp, report_date date, full_refresh boolean, "
-    "max_file_id bigint, fingerprints varchar",
-    CHANGES: "unit_code varchar, dossier_code varchar",
-}
+DOSSIERS_BEFORE = "build_dossiers_before"  # the changed dossiers as the previous build held them
+PERIODS_BEFORE = "build_periods_before"  # the periods the previous build's period facts held
+# The build's own tables in schema raw, beside the ingestion tables: the contract between this
+# module and the dbt models, defined once, in the dbt project (the source `build`, read by the
+# staging models stg_build__*), with each table's columns and data types.
+BUILD_SOURCES_YML = DBT_PROJECT_DIR / "models" / "staging" / "build" / "_build__sources.yml"
+
+
+@dataclass(frozen=True)
+class BuildTable:
+    """A table of the source ``build``: its columns (name, data type) in order, and for a table
+    copied from the previous build, the relation it is copied from (``meta.staged_from``)."""
+
+    name: str
+    columns: tuple[tuple[str, str], ...]
+    staged_from: str | None = None
+
+    def ddl(self, schema: str = "raw") -> str:
+        columns = ", ".join(f"{name} {data_type}" for name, data_type in self.columns)
+        return f"create table if not exists {schema}.{self.name} ({columns})"
+
+    def column_list(self) -> str:
+        return ", ".join(name for name, _ in self.columns)
+
+
+def load_build_tables(path: Path = BUILD_SOURCES_YML) -> dict[str, BuildTable]:
+    """The tables of the dbt source ``build``, as declared in ``path``."""
+    (source,) = [s for s in yaml.safe_load(path.read_text())["sources"] if s["name"] == "build"]
+    return {
+        t["name"]: BuildTable(
+            t["name"],
+            tuple((c["name"], c["data_type"]) for c in t["columns"]),
+            (t.get("meta") or {}).get("staged_from"),
+        )
+        for t in source["tables"]
+    }
+
+
+BUILD_TABLES = load_build_tables()
 
 
 def create_build_tables(con: duckdb.DuckDBPyConnection, schema: str = "raw") -> None:
     """The build's own tables (:data:`BUILD_TABLES`), empty, in ``schema`` when missing."""
-    for table, columns in BUILD_TABLES.items():
-        con.execute(f"create table if not exists {schema}.{table} ({columns})")
+    for table in BUILD_TABLES.values():
+        con.execute(table.ddl(schema))
 
 
 @dataclass(frozen=True)
@@ -196,6 +232,19 @@ def _why_not_incremental(
         }
         if BUILD_LOG not in present or not set(RAW_TABLES) <= present:
             return "published build state has no build log"
+        relations = {
+            f"{r[0]}.{r[1]}"
+            for r in con.execute(
+                "select table_schema, table_name from information_schema.tables"
+            ).fetchall()
+        }
+        lacking = sorted(
+            t.staged_from
+            for t in BUILD_TABLES.values()
+            if t.staged_from and t.staged_from not in relations
+        )
+        if lacking:
+            return f"published build state lacks {', '.join(lacking)}"
         last = con.execute(
             f"select report_date, fingerprints from raw.{BUILD_LOG} order by built_at desc limit 1"
         ).fetchone()
@@ -291,6 +340,27 @@ def _sync_by_file(con: duckdb.DuckDBPyConnection, table: str) -> None:
     )
 
 
+def _stage_previous_build(con: duckdb.DuckDBPyConnection) -> None:
+    """What tonight's dbt models need from the previous build, copied into the build tables
+    before dbt rewrites the tables it comes from (the models read them through ref() only): the
+    changed dossiers as int_dossiers_latest held them, the periods the period facts held."""
+    before = BUILD_TABLES[DOSSIERS_BEFORE]
+    con.execute(f"delete from raw.{before.name}")
+    con.execute(
+        f"""insert into raw.{before.name} ({before.column_list()})
+            select {before.column_list()} from {before.staged_from}
+            where (unit_code, dossier_code) in (
+                select (unit_code, dossier_code) from raw.{CHANGES}
+            )"""
+    )
+    periods = BUILD_TABLES[PERIODS_BEFORE]
+    con.execute(f"delete from raw.{periods.name}")
+    con.execute(
+        f"""insert into raw.{periods.name} ({periods.column_list()})
+            select distinct {periods.column_list()} from {periods.staged_from}"""
+    )
+
+
 def _prepare_incremental(settings: Settings, report_date: dt.date | None) -> BuildPlan:
     build = settings.build_db
     staged = build.with_name(build.name + ".copying")
@@ -321,6 +391,7 @@ def _prepare_incremental(settings: Settings, report_date: dt.date | None) -> Bui
         new_files = con.execute(
             f"select count(*) from raw.files where file_id > {watermark}"
         ).fetchone()[0]
+        create_build_tables(con)
         con.execute(f"delete from raw.{CHANGES}")
         changed = con.execute(
             f"""insert into raw.{CHANGES}
@@ -328,6 +399,7 @@ def _prepare_incremental(settings: Settings, report_date: dt.date | None) -> Bui
                 where dossier_code is not null
                     and (file_id > {watermark} or file_id in (select file_id from unloaded))"""
         ).fetchone()[0]
+        _stage_previous_build(con)
         fingerprints = _fingerprints(con, "ingest.main")
         _log_run(con, report_date, False, fingerprints)
         con.execute("commit")

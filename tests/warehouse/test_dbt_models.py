@@ -363,13 +363,14 @@ def test_dims(warehouse: duckdb.DuckDBPyConnection) -> None:
 
 # What changes from one night to the next: the ingestion tables that grow, the build's own tables.
 NIGHTLY_SOURCES = {"files", "submission_rows", "findings", "validated_files", "build_changes",
-                   "build_runs"}  # fmt: skip
+                   "build_runs", "build_dossiers_before", "build_periods_before"}  # fmt: skip
 DATE_MACROS = {"macro.motcua.as_of_date", "macro.motcua.previous_as_of_date"}
 STATIC_MODELS = {
     "stg_ingest__files", "stg_ingest__findings", "stg_ingest__procedures",
     "stg_ingest__submission_rows", "stg_ingest__units", "stg_ingest__unit_successions",
-    "int_issues_unioned", "int_dates_indexed", "dim_date", "dim_procedure", "fct_dossier_history",
-    "metricflow_time_spine", "int_files_nighted",
+    "stg_build__runs", "stg_build__changes", "stg_build__dossiers_before",
+    "stg_build__periods_before", "int_issues_unioned", "int_dossiers_before", "int_dates_indexed",
+    "dim_date", "dim_procedure", "fct_dossier_history", "metricflow_time_spine", "int_files_nighted",
 }  # fmt: skip
 
 

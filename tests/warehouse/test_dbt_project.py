@@ -5,6 +5,7 @@ do not read marts, no model left unread unless it is a mart or private."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,48 @@ def test_a_model_nobody_reads_is_a_mart_or_private(manifest: dict) -> None:
         "int_dossier_processing_times": "private",
         "int_submission_rows_used": "private",
     }
+
+
+def test_every_macro_is_documented_with_its_arguments(manifest: dict) -> None:
+    """macros/_macros.yml says what every macro of the project is for and names its arguments,
+    exactly those of its signature, in order."""
+    undocumented = {}
+    for macro in manifest["macros"].values():
+        if macro["package_name"] != "motcua":
+            continue
+        signature = re.search(
+            r"{%-?\s*(?:macro|test)\s+\w+\((.*?)\)\s*-?%}", macro["macro_sql"], re.S
+        )
+        assert signature, macro["name"]
+        names = [a.split("=")[0].strip() for a in signature.group(1).split(",") if a.strip()]
+        documented = [a["name"] for a in macro["arguments"]]
+        if not macro["description"].strip() or documented != names:
+            undocumented[macro["name"]] = (names, documented)
+    assert undocumented == {}
+
+
+def test_the_incremental_doc_names_the_pattern_of_every_model(manifest: dict) -> None:
+    """docs/warehouse-incremental.md has a row for every model in its table of patterns."""
+    doc = (DBT_PROJECT_DIR.parent / "docs" / "warehouse-incremental.md").read_text()
+    table = doc[doc.index("| model | pattern |") :]
+    table = table[: table.index("\n\n")]
+    named = set(re.findall(r"`(\w+)`", table))
+    missing = sorted(n["name"] for n in models_of(manifest).values() if n["name"] not in named)
+    assert missing == []
+
+
+# dbt's ways of finding a relation by name instead of ref()
+LOOKUPS = r"\b(get_relation|load_relation|load_cached_relation|get_relations_by_pattern)\b"
+
+
+def test_no_model_is_read_behind_dbt_s_back() -> None:
+    """No file of the dbt project looks a relation up by name (adapter.get_relation and the like):
+    a model reads another through ref() only, so that dbt's lineage is the real data flow."""
+    offending = sorted(
+        str(path.relative_to(DBT_PROJECT_DIR))
+        for path in DBT_PROJECT_DIR.rglob("*")
+        if path.suffix in (".sql", ".yml")
+        and "target" not in path.relative_to(DBT_PROJECT_DIR).parts
+        and re.search(LOOKUPS, path.read_text())
+    )
+    assert offending == []

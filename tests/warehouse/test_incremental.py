@@ -17,15 +17,18 @@ A replay of an earlier night falls back to a full rebuild."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from ingestion.load import ingest
-from motcua.common.config import Settings
+from motcua.common.config import DBT_PROJECT_DIR, REPO_ROOT, Settings
 from motcua.demo import write_night
 from motcua.pipeline.steps import step_build, step_publish
 from motcua.warehouse import build
@@ -170,6 +173,10 @@ def nights(tmp_path_factory: pytest.TempPathFactory):
             night(data_dir, report_date, rows, arrived=day)
         ingest(settings, day)
         plans[day] = step_build(day, settings, run_id=f"test-{day}")
+        # the SQL dbt ran that night, for test_lineage_is_what_each_model_reads
+        target = settings.data_dir / "build" / "dbt_target"
+        shutil.copytree(target / "compiled", data_dir / f"compiled-{day}")
+        shutil.copy(target / "manifest.json", data_dir / f"manifest-{day}.json")
         step_publish(day, settings, run_id=f"test-{day}")
     return settings, plans
 
@@ -315,3 +322,149 @@ def test_raw_tables_are_synced_file_by_file() -> None:
         3,
         4,
     ]
+
+
+def relations_read(sql: str, relations: dict[str, str]) -> set[str]:
+    """The nodes whose relation (e.g. "motcua"."intermediate"."int_periods") the SQL names,
+    comments left out."""
+    sql = re.sub(r"/\*.*?\*/", "", sql, flags=re.S)
+    sql = re.sub(r"--[^\n]*", "", sql)
+    return {uid for name, uid in relations.items() if name in sql}
+
+
+HOOK_READS = re.compile(r"""(?:ref\(\s*'([^']+)'\s*\)|source\(\s*'([^']+)'\s*,\s*'([^']+)'\s*\))""")
+
+
+def test_lineage_is_what_each_model_reads(nights) -> None:
+    """dbt's lineage (depends_on, what `dbt ls` and the docs' graph show) is exactly what each
+    model reads: the relations named in the SQL dbt ran for it on a full rebuild (night 1) or on
+    an incremental night (night 4: a new month, a seeded trailing twelve months), and those its
+    hooks name. No model reads a relation dbt does not know of (as adapter.get_relation did), and
+    none declares one it never reads."""
+    settings, _ = nights
+    data_dir = settings.data_dir
+    manifest = json.loads((data_dir / f"manifest-{N4}.json").read_text())
+    nodes = {**manifest["nodes"], **manifest["sources"]}
+    relations = {
+        n["relation_name"]: uid
+        for uid, n in nodes.items()
+        if n.get("relation_name") and n["resource_type"] in ("model", "seed", "source")
+    }
+    by_name = {
+        (n["name"] if n["resource_type"] != "source" else (n["source_name"], n["name"])): uid
+        for uid, n in nodes.items()
+        if n["resource_type"] in ("model", "seed", "source")
+    }
+    checked = 0
+    mismatched = {}
+    for uid, node in manifest["nodes"].items():
+        if node["resource_type"] != "model":
+            continue
+        read: set[str] = set()
+        for night_ in (N1, N4):
+            compiled = data_dir / f"compiled-{night_}" / "motcua" / node["original_file_path"]
+            if compiled.exists():
+                read |= relations_read(compiled.read_text(), relations)
+        for hook in node["config"]["pre-hook"] + node["config"]["post-hook"]:
+            for ref, source, table in HOOK_READS.findall(hook["sql"]):
+                read.add(by_name[ref] if ref else by_name[(source, table)])
+        read.discard(uid)  # {{ this }}
+        declared = set(node["depends_on"]["nodes"])
+        if read != declared:
+            mismatched[node["name"]] = {
+                "undeclared": sorted(read - declared),
+                "never read": sorted(declared - read),
+            }
+        checked += 1
+    assert mismatched == {}
+    assert checked == sum(1 for n in manifest["nodes"].values() if n["resource_type"] == "model")
+    # the check does tell: the deltas read the staged periods, the facts their own seeds
+    deltas = manifest["nodes"]["model.motcua.int_period_unit_deltas"]["depends_on"]["nodes"]
+    assert "model.motcua.stg_build__periods_before" in deltas
+    assert "model.motcua.int_period_unit_counts" not in deltas
+
+
+def example_diff() -> str:
+    """The diff of docs/warehouse-incremental.md's "Adding an indicator by period"."""
+    doc = (REPO_ROOT / "docs" / "warehouse-incremental.md").read_text()
+    section = doc[doc.index("## Adding an indicator by period") :]
+    section = section[: section.index("\n## ", 1)]
+    blocks = re.findall(r"```diff\n(.*?)```", section, re.S)
+    assert len(blocks) == 1
+    return blocks[0]
+
+
+def test_adding_an_indicator_by_period_as_the_docs_show(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The docs' example, applied to a copy of the dbt project: a count added to the period facts
+    flows to a column of rpt_bieu06, on a full rebuild and on an incremental night alike, and
+    equals the count of the per-dossier processing times."""
+    repo = tmp_path / "repo"
+    shutil.copytree(
+        DBT_PROJECT_DIR, repo / "dbt_project", ignore=shutil.ignore_patterns("target", "logs")
+    )
+    (tmp_path / "example.diff").write_text(example_diff())
+    applied = subprocess.run(
+        ["git", "apply", "--verbose", str(tmp_path / "example.diff")],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert applied.returncode == 0, applied.stderr
+    monkeypatch.setattr(build, "DBT_PROJECT_DIR", repo / "dbt_project")
+
+    data_dir = tmp_path / "data"
+    make_reference(data_dir)
+    settings = Settings.from_env(data_dir)
+    plans = {}
+    for day, deliveries in ((N1, NIGHTS[N1]), (N4, NIGHTS[N2] + NIGHTS[N3] + NIGHTS[N4])):
+        for report_date, rows in deliveries:
+            night(data_dir, report_date, rows, arrived=day)
+        ingest(settings, day)
+        plans[day] = step_build(day, settings, run_id=f"example-{day}")
+        step_publish(day, settings, run_id=f"example-{day}")
+    assert [plans[N1]["full_refresh"], plans[N4]["full_refresh"]] == [True, False]
+
+    query = """select period_type, period_start, unit_code, sector_code, resolved_within_5_days
+               from marts.rpt_bieu06 order by all"""
+    con = duckdb.connect(str(settings.warehouse_db), read_only=True)
+    try:
+        incremental = con.execute(query).fetchall()
+    finally:
+        con.close()
+    # the same count from one row per dossier, independently of the period facts (in the build
+    # state, beside the intermediate tables)
+    con = duckdb.connect(str(settings.state_db), read_only=True)
+    try:
+        expected = con.execute(
+            """with resolved as (
+                   select p.period_type, p.period_start, t.unit_code, t.sector_code
+                   from intermediate.int_dossier_processing_times as t
+                   inner join intermediate.int_periods as p
+                       on t.resolution_date between p.period_start and p.as_of_date
+                   where t.processing_working_days <= 5 and p.period_type <> 'ttm'
+               )
+               select period_type, period_start, unit_code, sector_code, count(*)
+               from resolved where sector_code is not null group by all
+               union all
+               select period_type, period_start, unit_code, 'ALL', count(*)
+               from resolved group by all
+               order by all"""
+        ).fetchall()
+    finally:
+        con.close()
+    counted = sorted(r for r in incremental if r[4])
+    assert counted == sorted(expected)
+    assert counted  # F1 (2 working days) and K2 count somewhere
+
+    aside = settings.state_db.with_name("incremental.duckdb")
+    os.replace(settings.state_db, aside)
+    assert step_build(N4, settings, run_id="example-full")["full_refresh"]
+    step_publish(N4, settings, run_id="example-full")
+    con = duckdb.connect(str(settings.warehouse_db), read_only=True)
+    try:
+        assert con.execute(query).fetchall() == incremental
+    finally:
+        con.close()

@@ -17,10 +17,20 @@
 
 {{ rederived_dossiers_config(on_schema_change='fail') }}
 
--- depends_on: {{ ref('int_dossier_states_rederived') }}
+with
+
+-- tonight's re-derived dossiers, appended on an incremental night
+rederived_states as (
+
+    select * from {{ ref('int_dossier_states_rederived') }}
+
+)
 
 {% if is_incremental() %}
-select * from {{ ref('int_dossier_states_rederived') }}
+select * from rederived_states
 {% else %}
-{{ dossier_states() }}
+-- a full rebuild derives every dossier
+select * from (
+    {{ dossier_states() }}
+)
 {% endif %}

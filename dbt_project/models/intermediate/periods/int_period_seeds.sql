@@ -8,13 +8,8 @@
 -- it. Empty on a full rebuild (every period is computed from the dossiers) and on nights without
 -- a new TTM.
 --
--- Read before the fact tables are rewritten tonight (they depend on int_period_unit_deltas, which
--- depends on this model): which periods the facts held last night is read here, once, for all.
-
-{%- set incremental = period_facts_are_incremental() %}
-{%- set counts = period_fact_relation('int_period_unit_counts') if incremental else none %}
-
--- depends_on: {{ source('build', 'build_runs') }}
+-- Which periods the facts held before tonight is staged by prepare_build (stg_build__periods_before,
+-- empty on a full rebuild); the previous as-of date D0 is the previous build's (stg_build__runs).
 
 with
 
@@ -24,11 +19,17 @@ periods as (
 
 ),
 
-{%- if incremental %}
-
 known_periods as (
 
-    select distinct period_type, period_start from {{ counts }}
+    select * from {{ ref('stg_build__periods_before') }}
+
+),
+
+previous_build as (
+
+    select report_date from {{ ref('stg_build__runs') }}
+    order by built_at desc
+    limit 1 offset 1
 
 ),
 
@@ -40,11 +41,12 @@ seeds as (
         new.period_end,
         new.as_of_date,
         old.period_start as seed_start,
-        least(old.period_end, {{ previous_as_of_date() }}) as previous_as_of_date,
+        least(old.period_end, previous_build.report_date) as previous_as_of_date,
     from periods as new
     inner join periods as old
         on old.period_type = new.period_type
         and old.period_start = (new.period_start - interval 1 month)::date
+    cross join previous_build
     where new.period_type = 'ttm'
         and (new.period_type, new.period_start) not in (
             select (period_type, period_start) from known_periods
@@ -54,23 +56,5 @@ seeds as (
         )
 
 )
-
-{%- else %}
-
-seeds as (
-
-    select
-        period_type,
-        period_start,
-        period_end,
-        as_of_date,
-        period_start as seed_start,
-        as_of_date as previous_as_of_date,
-    from periods
-    where false
-
-)
-
-{%- endif %}
 
 select * from seeds

@@ -5,13 +5,25 @@
 -- sums the deltas of every dossier. The scope roll-up (unit, district, province, as of D) is the
 -- marts' job.
 
-{%- set incremental = period_facts_are_incremental() %}
-
 {%- set keys = ['period_type', 'period_start', 'unit_code', 'sector_code'] %}
 
 {{ period_fact_config(keys) }}
 
 with
+
+-- new trailing twelve months seeded from their predecessor, and the periods this table held
+-- before tonight (read on incremental nights by add_period_deltas; empty on a full rebuild)
+seeds as (
+
+    select * from {{ ref('int_period_seeds') }}
+
+),
+
+periods_before as (
+
+    select * from {{ ref('stg_build__periods_before') }}
+
+),
 
 deltas as (
 
@@ -29,7 +41,7 @@ deltas as (
 
 ),
 
-{{ add_period_deltas(keys, period_fact_columns(), incremental) }}
+{{ add_period_deltas(keys, period_fact_columns(), check_staged=true) }}
 
 final as (
 

@@ -17,19 +17,15 @@
 -- once per distinct (period start, as-of date): see new_period_spans; except a new trailing twelve
 -- months whose predecessor the facts hold (int_period_seeds): from the predecessor's facts.
 
-{%- set incremental = period_facts_are_incremental() %}
-{%- set counts = period_fact_relation('int_period_unit_counts') if incremental else none %}
+{#- Incremental unless dbt builds with --full-refresh: the tables staged by prepare_build say what
+    the facts held (nothing on a build file it did not prepare: every period is then new) -#}
+{%- set incremental = not flags.FULL_REFRESH %}
 {#- a re-derived dossier (d) whose two versions count the same in period p (see rederived) -#}
 {%- set cancels_in -%}
     coalesce(d.same_but_resolution, false)
     and p.previous_as_of_date = p.as_of_date
     and (d.same_resolution or d.first_resolution_date > p.as_of_date)
 {%- endset %}
-
--- depends_on: {{ ref('int_dossiers_before') }}
--- depends_on: {{ source('build', 'build_changes') }}
--- depends_on: {{ source('build', 'build_runs') }}
--- depends_on: {{ ref('int_period_seeds') }}
 
 with
 
@@ -45,13 +41,20 @@ periods as (
 
 ),
 
-{%- if incremental %}
+dates as (
 
--- the as-of date of the build this file was copied from (this build's own row is the newest)
+    select * from {{ ref('int_dates_indexed') }}
+
+),
+
+-- What an incremental night reads besides (empty on a full rebuild): the as-of date of the build
+-- this file was copied from (this build's own row is the newest), the periods the facts held
+-- before tonight, the dossiers re-derived tonight and their versions before tonight (all staged
+-- by prepare_build), and the new trailing twelve months computed from their predecessor.
 previous_build as (
 
     select report_date as previous_report_date
-    from {{ source('build', 'build_runs') }}
+    from {{ ref('stg_build__runs') }}
     order by built_at desc
     limit 1 offset 1
 
@@ -59,16 +62,29 @@ previous_build as (
 
 known_periods as (
 
-    select distinct period_type, period_start from {{ counts }}
+    select * from {{ ref('stg_build__periods_before') }}
 
 ),
 
--- new trailing twelve months computed from their predecessor (int_period_seeds)
+changes as (
+
+    select * from {{ ref('stg_build__changes') }}
+
+),
+
+before_versions as (
+
+    select * from {{ ref('int_dossiers_before') }}
+
+),
+
 seeds as (
 
     select * from {{ ref('int_period_seeds') }}
 
 ),
+
+{%- if incremental %}
 
 new_periods as (
 
@@ -124,15 +140,7 @@ moved_periods as (
 now_versions as (
 
     select * from dossiers
-    where (unit_code, dossier_code) in (
-        select (unit_code, dossier_code) from {{ source('build', 'build_changes') }}
-    )
-
-),
-
-before_versions as (
-
-    select * from {{ ref('int_dossiers_before') }}
+    where (unit_code, dossier_code) in (select (unit_code, dossier_code) from changes)
 
 ),
 
@@ -205,7 +213,7 @@ open_at_previous as (
     select dossiers.*
     from dossiers
     cross join previous_build
-    left join {{ ref('int_dates_indexed') }} as due_day
+    left join dates as due_day
         on dossiers.due_date = due_day.date_day
     where (
         dossiers.received_date > previous_build.previous_report_date
@@ -219,15 +227,15 @@ open_at_previous as (
             or dossiers.due_date between previous_build.previous_report_date
                 and {{ as_of_date() }}
             or {{ overdue_bucket(
-                    '(select working_day_index from ' ~ ref('int_dates_indexed')
+                    '(select working_day_index from dates'
                     ~ ' where date_day = previous_build.previous_report_date)'
                     ~ ' - due_day.working_day_index') }}
                 is distinct from {{ overdue_bucket(
-                    '(select working_day_index from ' ~ ref('int_dates_indexed')
+                    '(select working_day_index from dates'
                     ~ ' where date_day = ' ~ as_of_date() ~ ') - due_day.working_day_index') }}
         )
         and (dossiers.unit_code, dossiers.dossier_code) not in (
-            select (unit_code, dossier_code) from {{ source('build', 'build_changes') }}
+            select (unit_code, dossier_code) from changes
         )
 
 ),

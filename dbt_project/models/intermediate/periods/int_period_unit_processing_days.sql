@@ -3,13 +3,19 @@
 -- takes the median and 90th percentile of the processing time (indicators.md §6) for any scope,
 -- exactly. Kept up to date night by night like int_period_unit_counts.
 
-{%- set incremental = period_facts_are_incremental() %}
-
 {%- set keys = ['period_type', 'period_start', 'unit_code', 'sector_code', 'processing_working_days'] %}
 
 {{ period_fact_config(keys) }}
 
 with
+
+-- new trailing twelve months seeded from their predecessor (read on incremental nights by
+-- add_period_deltas; empty on a full rebuild)
+seeds as (
+
+    select * from {{ ref('int_period_seeds') }}
+
+),
 
 deltas as (
 
@@ -27,7 +33,7 @@ deltas as (
 
 ),
 
-{{ add_period_deltas(keys, ['dossiers'], incremental) }}
+{{ add_period_deltas(keys, ['dossiers']) }}
 
 final as (
 

@@ -16,11 +16,8 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where (unit_code, dossier_code) in (select (unit_code, dossier_code) from ({{ r11_candidates() }})){% endif %}",
+    pre_hook="{% set candidates = r11_candidates() %}{% if is_incremental() %}delete from {{ this }} where (unit_code, dossier_code) in (select (unit_code, dossier_code) from ({{ candidates }})){% endif %}",
 ) }}
-
--- depends_on: {{ source('build', 'build_changes') }}
--- depends_on: {{ source('build', 'build_runs') }}
 
 with
 

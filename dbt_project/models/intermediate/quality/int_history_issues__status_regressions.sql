@@ -12,6 +12,20 @@
 
 with
 
+-- The dossier states it derives from (dossier_states_to_derive, macros/rederived_dossiers.sql):
+-- those re-derived tonight on an incremental night, the whole history on a full rebuild.
+rederived_states as (
+
+    select * from {{ ref('int_dossier_states_rederived') }}
+
+),
+
+all_states as (
+
+    select * from {{ ref('int_dossier_states') }}
+
+),
+
 states as (
 
     select * from {{ dossier_states_to_derive() }}

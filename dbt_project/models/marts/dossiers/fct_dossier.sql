@@ -14,12 +14,10 @@
     unique_key=['unit_code', 'dossier_code'],
     on_schema_change='fail',
     post_hook=[
-        "{% if is_incremental() %}delete from {{ this }} where (unit_code, dossier_code) in (select (unit_code, dossier_code) from {{ source('build', 'build_changes') }} anti join {{ ref('int_dossiers_latest') }} using (unit_code, dossier_code)){% endif %}",
+        "{% set changes = ref('stg_build__changes') %}{% if is_incremental() %}delete from {{ this }} where (unit_code, dossier_code) in (select (unit_code, dossier_code) from {{ changes }} anti join {{ ref('int_dossiers_latest') }} using (unit_code, dossier_code)){% endif %}",
         "update {{ this }} set as_of_date = {{ as_of_date() }} where as_of_date <> {{ as_of_date() }}",
     ],
 ) }}
-
--- depends_on: {{ source('build', 'build_changes') }}
 
 with
 
@@ -45,7 +43,7 @@ issue_counts as (
 
 redo as (
 
-    select unit_code, dossier_code from {{ source('build', 'build_changes') }}
+    select unit_code, dossier_code from {{ ref('stg_build__changes') }}
 
     union
 

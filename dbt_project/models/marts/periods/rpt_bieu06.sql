@@ -13,6 +13,34 @@
 
 with
 
+-- What a night reads to choose the periods it rewrites (period_mart_redo_periods in
+-- macros/period_facts.sql, with this table's own rows); unused on a full rebuild.
+reported_periods as (
+
+    select * from {{ ref('int_periods') }}
+
+),
+
+period_deltas as (
+
+    select period_type, period_start from {{ ref('int_period_unit_deltas') }}
+
+),
+
+unit_versions as (
+
+    select valid_from, valid_to from {{ ref('stg_ingest__units') }}
+
+),
+
+previous_build as (
+
+    select report_date from {{ ref('stg_build__runs') }}
+    order by built_at desc
+    limit 1 offset 1
+
+),
+
 {%- if is_incremental() %}
 
 redo_periods as (

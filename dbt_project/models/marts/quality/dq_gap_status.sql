@@ -46,15 +46,14 @@ file_nights as (
 
 ),
 
-{%- if is_incremental() %}
-
+-- what an incremental night reads (unused on a full rebuild, when the previous build is absent)
 previous_build as (
 
     -- the build this one starts from (the copied file's runs; tonight's is the latest)
     select
         max_file_id,
         report_date,
-    from {{ source('build', 'build_runs') }}
+    from {{ ref('stg_build__runs') }}
     order by built_at desc
     limit 1 offset 1
 
@@ -76,11 +75,9 @@ changed_dossiers as (
     select
         unit_code,
         dossier_code,
-    from {{ source('build', 'build_changes') }}
+    from {{ ref('stg_build__changes') }}
 
 ),
-
-{%- endif %}
 
 versions as (
 
