@@ -370,7 +370,8 @@ STATIC_MODELS = {
     "stg_ingest__submission_rows", "stg_ingest__units", "stg_ingest__unit_successions",
     "stg_build__runs", "stg_build__changes", "stg_build__dossiers_before",
     "stg_build__periods_before", "int_issues_unioned", "int_dossiers_before", "int_dates_indexed",
-    "dim_date", "dim_procedure", "fct_dossier_history", "metricflow_time_spine", "int_files_nighted",
+    "dim_date", "dim_procedure", "fct_dossier_history", "metricflow_time_spine",
+    "int_files_nighted",
 }  # fmt: skip
 
 
