@@ -39,6 +39,20 @@
 
 with
 
+-- the dossier states read by `states` (dossier_states_to_derive, macros/rederived_dossiers.sql):
+-- those re-derived tonight on an incremental night, the whole history on a full rebuild
+rederived_states as (
+
+    select * from {{ ref('int_dossier_states_rederived') }}
+
+),
+
+all_states as (
+
+    select * from {{ ref('int_dossier_states') }}
+
+),
+
 file_nights as (
 
     select * from {{ ref('int_files_nighted') }}
