@@ -473,6 +473,16 @@ SCORECARD_COLS = [
     Col("issue_rate", "Tỷ lệ dòng lỗi", "issue rate", "pct"),
     Col("gap_ratio", "Tỷ lệ thiếu sót", "gap ratio", "pct"),
 ]
+ACCOUNTABILITY_COLS = [
+    Col("rank_in_province", "Hạng", "rank"),
+    Col("unit_code", "Mã", "code", "text"),
+    Col("unit_name", "Tên", "name", "text"),
+    Col("gaps_opened", "Lỗi mới", "gaps opened"),
+    Col("gaps_fixed", "Đã khắc phục", "fixed"),
+    Col("gaps_open_at_month_end", "Còn mở", "still open"),
+    Col("median_days_to_fix", "Trung vị ngày khắc phục", "median days to fix", "days"),
+    Col("fixed_within_7_days_rate", "Khắc phục trong 7 ngày", "fixed within 7 days", "pct"),
+]
 RULE_COLS = [
     Col("rule_id", "Quy tắc", "rule", "text"),
     Col("severity", "Mức độ", "severity", "text"),
@@ -669,6 +679,17 @@ def record_section(rk: dict, names: dict[str, str], charts: Charts) -> str:
     if worst:
         body += charts.div("chart-scorecard", "scorecard", scorecard_data(worst), "unit scorecard")
     body += table("scorecard", SCORECARD_COLS, rk["scorecard"])
+    fix_note = (
+        f"Tháng {month}: lỗi phát hiện, đã khắc phục và còn mở cuối tháng, trung vị số ngày khắc "
+        "phục, tỷ lệ lỗi mới khắc phục trong 7 ngày; hạng 1 = còn mở nhiều nhất "
+        "(marts.dq_unit_accountability, marts.dq_gap_status). / Gaps opened, fixed and still open "
+        "at the month's end, median days to fix, share of new gaps fixed within 7 days; 1 = most "
+        "gaps still open."
+    )
+    body += (
+        f"<h3>{bi('Trách nhiệm khắc phục', 'Fixing the gaps')}</h3><p class='note'>{fix_note}</p>"
+    )
+    body += table("accountability", ACCOUNTABILITY_COLS, rk["accountability"])
     rules_note = (
         "Thiếu sót theo quy tắc (marts.dq_issues): tổng số trên mọi ngày báo cáo và trong tháng "
         f"{month}. / Gaps by rule: all report dates, and this month."

@@ -247,8 +247,9 @@ def backlog_rows(
 
 def record_keeping_rows(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> dict:
     """Read once for every page: the R01 rows of the last :data:`CALENDAR_DAYS` days, the unit
-    scorecard of the month of ``as_of``, and the gaps per unit and rule (``dq_issues`` may hold
-    millions of rows: it is scanned once)."""
+    scorecard and the units' accountability (``dq_unit_accountability``: gaps opened, fixed and
+    still open, days to fix) of the month of ``as_of``, and the gaps per unit and rule
+    (``dq_issues`` may hold millions of rows: it is scanned once)."""
     first_day = as_of - dt.timedelta(days=CALENDAR_DAYS - 1)
     month = as_of.replace(day=1)
     missing = _dicts(
@@ -266,6 +267,15 @@ def record_keeping_rows(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> dict:
         "order by rank_in_province, unit_code",
         [month],
     )
+    accountability = _dicts(
+        con,
+        "select a.rank_in_province, a.unit_code, s.unit_name, a.gaps_opened, a.gaps_fixed, "
+        "a.gaps_open_at_month_end, a.median_days_to_fix, a.fixed_within_7_days_rate "
+        "from marts.dq_unit_accountability as a left join marts.dq_unit_scorecard as s "
+        "on s.unit_code = a.unit_code and s.month = a.month where a.month = ? "
+        "order by a.rank_in_province, a.unit_code",
+        [month],
+    )
     rules = _dicts(
         con,
         "select unit_code, rule_id, min(severity) as severity, count(*) as issues, "
@@ -279,6 +289,7 @@ def record_keeping_rows(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> dict:
         "month": month.isoformat(),
         "missing": missing,
         "scorecard": scorecard,
+        "accountability": accountability,
         "rules_by_unit": rules,
     }
 
@@ -309,6 +320,7 @@ def record_keeping(read: dict, unit_codes: list[str] | None = None) -> dict:
         "month": read["month"],
         "missing": [r for r in read["missing"] if mine(r)],
         "scorecard": [r for r in read["scorecard"] if mine(r)],
+        "accountability": [r for r in read["accountability"] if mine(r)],
         "rules": [rules[k] for k in sorted(rules)],
     }
 

@@ -252,6 +252,19 @@ def test_record_keeping_equals_the_oracle_and_the_marts(index, oracle, province_
         for r in index.tables["scorecard"]
     ]  # fmt: skip
     assert got == [tuple(r) for r in scorecard]
+    accountability = fetch(
+        warehouse,
+        "select rank_in_province, unit_code, gaps_opened, gaps_fixed, gaps_open_at_month_end "
+        "from marts.dq_unit_accountability where month = ? order by rank_in_province, unit_code",
+        [dt.date(2009, 2, 1)],
+    )
+    assert accountability  # the small province has gaps
+    got = [
+        (number(r["rank_in_province"].text), r["unit_code"].text, number(r["gaps_opened"].text),
+         number(r["gaps_fixed"].text), number(r["gaps_open_at_month_end"].text))
+        for r in index.tables["accountability"]
+    ]  # fmt: skip
+    assert got == [tuple(r) for r in accountability]
     rules = fetch(
         warehouse,
         "select rule_id, count(*), count(*) filter (where report_date >= date '2009-02-01') "
