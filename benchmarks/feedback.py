@@ -27,7 +27,6 @@ import argparse
 import datetime as dt
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -39,6 +38,8 @@ import duckdb  # noqa: E402
 
 from benchmarks.incremental import (  # noqa: E402
     LAST_DAY,
+    add_history_arguments,
+    prepare_work_dir,
     run_results,
     synthesise_history,
     synthesise_night,
@@ -49,7 +50,7 @@ from ingestion import reference  # noqa: E402
 from motcua.common import store  # noqa: E402
 from motcua.common.config import Settings  # noqa: E402
 from motcua.reports.feedback import write_all_feedback  # noqa: E402
-from motcua.warehouse import build, publish  # noqa: E402
+from motcua.warehouse import publish  # noqa: E402
 
 GAP_MODELS = ("int_files_nighted", "dq_gap_status", "dq_unit_accountability")
 
@@ -84,23 +85,10 @@ def gap_model_times(settings: Settings) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--states", type=int, default=10_000_000)
-    parser.add_argument("--dossiers", type=int, default=3_500_000)
-    parser.add_argument("--units", type=int, default=300)
-    parser.add_argument("--years", type=int, default=3)
-    parser.add_argument("--night-states", type=int, default=30_000)
-    parser.add_argument("--work-dir", type=Path, help="keep the data folder here (default: temp)")
+    add_history_arguments(parser)
     args = parser.parse_args(argv)
 
-    work = args.work_dir or Path(tempfile.mkdtemp(prefix="motcua-bench-feedback-"))
-    if work.exists():
-        shutil.rmtree(work)
-    work.mkdir(parents=True)
-    settings = Settings.from_env(work)
-    # A private copy of the dbt project, as in benchmarks/incremental.py.
-    project = work / "dbt_project"
-    shutil.copytree(build.DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
-    build.DBT_PROJECT_DIR = project
+    work, settings = prepare_work_dir(args.work_dir, "motcua-bench-feedback-")
     first = LAST_DAY - dt.timedelta(days=365 * args.years - 1)
     night = LAST_DAY + dt.timedelta(days=1)
     try:

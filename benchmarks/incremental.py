@@ -274,27 +274,37 @@ def timed_build(settings: Settings, day: dt.date) -> tuple[float, float, build.B
     return prepared - started, time.monotonic() - prepared, plan
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_history_arguments(parser: argparse.ArgumentParser) -> None:
+    """The size of the synthesised history, shared by the benchmarks built on it."""
     parser.add_argument("--states", type=int, default=10_000_000)
     parser.add_argument("--dossiers", type=int, default=3_500_000)
     parser.add_argument("--units", type=int, default=300)
     parser.add_argument("--years", type=int, default=3)
     parser.add_argument("--night-states", type=int, default=30_000)
     parser.add_argument("--work-dir", type=Path, help="keep the data folder here (default: temp)")
-    parser.add_argument("--tests", action="store_true", help="also time dbt test after each build")
-    args = parser.parse_args(argv)
 
-    work = args.work_dir or Path(tempfile.mkdtemp(prefix="motcua-bench-incr-"))
+
+def prepare_work_dir(work_dir: Path | None, prefix: str) -> tuple[Path, Settings]:
+    """An empty data folder (``work_dir``, else a new temporary one) with a private copy of the
+    dbt project: an edit of the checkout during the run would otherwise (rightly) turn the
+    incremental night into a full rebuild (docs/warehouse-incremental.md)."""
+    work = work_dir or Path(tempfile.mkdtemp(prefix=prefix))
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
-    settings = Settings.from_env(work)
-    # A private copy of the dbt project: an edit of the checkout during the run would otherwise
-    # (rightly) turn the incremental night into a full rebuild (docs/warehouse-incremental.md).
     project = work / "dbt_project"
     shutil.copytree(build.DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
     build.DBT_PROJECT_DIR = project
+    return work, Settings.from_env(work)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_history_arguments(parser)
+    parser.add_argument("--tests", action="store_true", help="also time dbt test after each build")
+    args = parser.parse_args(argv)
+
+    work, settings = prepare_work_dir(args.work_dir, "motcua-bench-incr-")
     first = LAST_DAY - dt.timedelta(days=365 * args.years - 1)
     night = LAST_DAY + dt.timedelta(days=1)
     try:

@@ -32,7 +32,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -46,7 +45,7 @@ from benchmarks import incremental as bench  # noqa: E402
 from ingestion import reference  # noqa: E402
 from motcua.common import store  # noqa: E402
 from motcua.common.config import Settings  # noqa: E402
-from motcua.warehouse import build, publish  # noqa: E402
+from motcua.warehouse import publish  # noqa: E402
 
 MOTCUA = str(Path(sys.executable).with_name("motcua"))
 
@@ -79,22 +78,10 @@ def report_in_new_process(settings: Settings, day: dt.date) -> tuple[float, dict
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--states", type=int, default=10_000_000)
-    parser.add_argument("--dossiers", type=int, default=3_500_000)
-    parser.add_argument("--units", type=int, default=300)
-    parser.add_argument("--years", type=int, default=3)
-    parser.add_argument("--night-states", type=int, default=30_000)
-    parser.add_argument("--work-dir", type=Path, help="keep the data folder here (default: temp)")
+    bench.add_history_arguments(parser)
     args = parser.parse_args(argv)
 
-    work = args.work_dir or Path(tempfile.mkdtemp(prefix="motcua-bench-report-"))
-    if work.exists():
-        shutil.rmtree(work)
-    work.mkdir(parents=True)
-    settings = Settings.from_env(work)
-    project = work / "dbt_project"
-    shutil.copytree(build.DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
-    build.DBT_PROJECT_DIR = project
+    work, settings = bench.prepare_work_dir(args.work_dir, "motcua-bench-report-")
     os.environ["XDG_CACHE_HOME"] = str(work / "cache")  # the JS bundle made in this run, not kept
     last = bench.LAST_DAY
     first = last - dt.timedelta(days=365 * args.years - 1)
