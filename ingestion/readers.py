@@ -22,6 +22,7 @@ import json
 import math
 import os
 import pickle
+import re
 import signal
 import stat
 import sys
@@ -337,35 +338,51 @@ XLSX_MAX_MB_ENV = "MOTCUA_XLSX_MAX_MB"
 XLSX_MAX_MB = 100  # MiB, all the workbook's parts together: about 200,000 ledger rows
 XLSX_MAX_RATIO_ENV = "MOTCUA_XLSX_MAX_RATIO"
 XLSX_MAX_RATIO = 100  # real ledgers compress 10-20 times
+# How many cells the first sheet may span, from A1 to its farthest row and column holding a
+# value: calamine allocates that whole grid at once (a stray value at XFD1048576 in a 5 kB
+# workbook asks for 17 billion cells and aborts the process), and the loader then walks it.
+XLSX_MAX_CELLS_ENV = "MOTCUA_XLSX_MAX_CELLS"
+XLSX_MAX_CELLS = 10_000_000  # e.g. 200,000 rows of 50 columns; a ledger spans far fewer
 _RATIO_FLOOR = 1 << 20  # a part smaller than this (1 MiB unzipped) may compress as it likes
 _INFLATE_STEP = 1 << 20
+
+
+def _positive_setting(name: str, default: float) -> float:
+    """A positive number from the environment variable ``name``, or ``default`` when unset."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise ValueError(f"{name}={raw!r}: a positive number is needed (default {default})")
+    return value
 
 
 def xlsx_limits() -> tuple[int, float]:
     """The most bytes a workbook may expand to, and the highest compression ratio of a part,
     from ``MOTCUA_XLSX_MAX_MB`` and ``MOTCUA_XLSX_MAX_RATIO`` (defaults 100 MiB and 100)."""
+    megabytes = _positive_setting(XLSX_MAX_MB_ENV, XLSX_MAX_MB)
+    return int(megabytes * (1 << 20)), _positive_setting(XLSX_MAX_RATIO_ENV, XLSX_MAX_RATIO)
 
-    def setting(name: str, default: float) -> float:
-        raw = os.environ.get(name, "").strip()
-        if not raw:
-            return default
-        try:
-            value = float(raw)
-        except ValueError:
-            value = 0.0
-        if not value > 0:
-            raise ValueError(f"{name}={raw!r}: a positive number is needed (default {default})")
-        return value
 
-    megabytes = setting(XLSX_MAX_MB_ENV, XLSX_MAX_MB)
-    return int(megabytes * (1 << 20)), setting(XLSX_MAX_RATIO_ENV, XLSX_MAX_RATIO)
+def xlsx_max_cells() -> int:
+    """The most cells the first sheet's grid may span (``MOTCUA_XLSX_MAX_CELLS``, default
+    10,000,000): calamine holds the sheet as a dense grid from A1 to its farthest cell."""
+    return int(_positive_setting(XLSX_MAX_CELLS_ENV, XLSX_MAX_CELLS))
 
 
 def check_xlsx_expansion(data: bytes) -> None:
     """Refuse (:class:`Unreadable` ``xlsx_too_large``) a workbook that would expand beyond
     :func:`xlsx_limits` once unzipped, before anything opens it: the sizes its zip directory
     declares, each big part's compression ratio, and then (the declarations may lie) what each
-    part really inflates to, counted and thrown away a megabyte at a time."""
+    part really inflates to, counted and thrown away a megabyte at a time.
+
+    As the first sheet inflates, the cells holding a value are located: a sheet whose grid
+    from A1 to its farthest row and column spans more than :func:`xlsx_max_cells` cells is
+    refused too (``xlsx_grid_too_large``), before calamine allocates that grid."""
     limit, max_ratio = xlsx_limits()
     try:
         parts = zipfile.ZipFile(io.BytesIO(data)).infolist()
@@ -388,24 +405,34 @@ def check_xlsx_expansion(data: bytes) -> None:
                 f"({part.compress_size:,} -> {part.file_size:,} bytes), over the limit of "
                 f"{max_ratio:g} times ({XLSX_MAX_RATIO_ENV}): a zip bomb, not opened",
             )
+    sheets = _first_sheet_parts(data, parts)
     for part in parts:
-        if _inflated_size(data, part) > part.file_size:
+        grid = _CellGrid() if part.filename in sheets else None
+        if _inflated_size(data, part, grid) > part.file_size:
             raise Unreadable(
                 "xlsx_too_large",
                 f"part '{part.filename}' inflates to more than the {part.file_size:,} bytes it "
                 "declares: a zip bomb, not opened",
             )
+        if grid is not None:
+            grid.check(part.filename)
 
 
-def _inflated_size(data: bytes, part: zipfile.ZipInfo) -> int:
-    """How many bytes ``part`` inflates to, up to one more than it declares (then it lies)."""
+def _inflated_size(data: bytes, part: zipfile.ZipInfo, grid: _CellGrid | None = None) -> int:
+    """How many bytes ``part`` inflates to, up to one more than it declares (then it lies); what
+    comes out is handed to ``grid`` as it comes, if given."""
     offset = part.header_offset
     if data[offset : offset + 4] != b"PK\x03\x04":
         raise Unreadable("bad_xlsx", f"part '{part.filename}' has no local header")
     start = offset + 30 + int.from_bytes(data[offset + 26 : offset + 28], "little")
     start += int.from_bytes(data[offset + 28 : offset + 30], "little")
     if part.compress_type == zipfile.ZIP_STORED:
-        return min(part.compress_size, len(data) - start)
+        size = min(part.compress_size, len(data) - start)
+        if grid is not None:
+            for position in range(start, start + size, _INFLATE_STEP):
+                grid.feed(data[position : min(position + _INFLATE_STEP, start + size)])
+            grid.close()
+        return size
     if part.compress_type != zipfile.ZIP_DEFLATED:
         raise Unreadable(
             "bad_xlsx",
@@ -424,10 +451,192 @@ def _inflated_size(data: bytes, part: zipfile.ZipInfo) -> int:
                 position += _INFLATE_STEP
             else:
                 break  # cut short: the reader will say the workbook is broken
-            size += len(inflater.decompress(chunk, _INFLATE_STEP))
+            out = inflater.decompress(chunk, _INFLATE_STEP)
+            size += len(out)
+            if grid is not None and size <= part.file_size:
+                grid.feed(out)
     except zlib.error as exc:
         raise Unreadable("bad_xlsx", f"part '{part.filename}' is corrupt: {exc}") from exc
+    if grid is not None:
+        grid.close()
     return size
+
+
+def _first_sheet_parts(data: bytes, parts: list[zipfile.ZipInfo]) -> set[str]:
+    """The zip part of the workbook's first sheet (the one :func:`_read_xlsx` reads), from
+    ``xl/workbook.xml`` and its relationships; every worksheet part when that cannot be told
+    (the check then errs on the strict side). Both files are small, and bounded by the sizes
+    already checked."""
+    every = {p.filename for p in parts if p.filename.startswith("xl/worksheets/")}
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        workbook = archive.read("xl/workbook.xml")
+        rels = archive.read("xl/_rels/workbook.xml.rels")
+        sheet = re.search(rb"<(?:[\w.-]+:)?sheet\s[^>]*>", workbook)
+        rel_id = sheet and re.search(rb"""\s[\w.-]+:id\s*=\s*["']([^"']*)["']""", sheet[0])
+        if rel_id is None:
+            return every
+        for rel in re.findall(rb"<(?:[\w.-]+:)?Relationship\s[^>]*>", rels):
+            found = re.search(rb"""\sId\s*=\s*["']([^"']*)["']""", rel)
+            target = re.search(rb"""\sTarget\s*=\s*["']([^"']*)["']""", rel)
+            if found and target and found[1] == rel_id[1]:
+                name = target[1].decode("utf-8")
+                name = name[1:] if name.startswith("/") else "xl/" + name
+                name = os.path.normpath(name).replace(os.sep, "/")
+                return {name} if name in {p.filename for p in parts} else every
+    except (zipfile.BadZipFile, KeyError, ValueError, UnicodeDecodeError, zlib.error, OSError):
+        pass
+    return every
+
+
+# Where the cells of a sheet lie, as its XML streams by (see _CellGrid). The fast pattern
+# reads the common form, every cell tag being ``<c r="B7" ...>``; a cell with a value is one
+# that is neither self-closing nor closed at once (calamine places no empty cell).
+_FAST_CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*(?<!/)>(?!</c>)')
+_ODD_CELL = re.compile(rb'<c(?! r="[A-Z]{1,3}[0-9]{1,7}")[\s/>]|<[A-Za-z_][\w.-]*:(?:c|row)[\s/>]')
+_TAG = re.compile(
+    rb"<(/?)(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])([^>]*)>(</(?:[A-Za-z_][\w.-]*:)?c>)?"
+)
+_R_ATTRIBUTE = re.compile(rb"""(?:^|\s)r\s*=\s*["']([^"']*)["']""")
+_REF = re.compile(rb"([A-Za-z]{0,3})([0-9]{1,7})")
+_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_DIGITS = b"0123456789"
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + letter - 64
+    return number
+
+
+def _column_letters(number: int) -> str:
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+class _CellGrid:
+    """The extent of a sheet's cells holding a value, read from its XML a piece at a time:
+    the farthest row and column (1-based), that is the grid calamine will allocate from A1.
+
+    Positions are placed as calamine places them: a cell's ``r`` reference, or (no
+    reference) the next column of the current row, rows counted from their ``r`` or one
+    after the other. A sheet written in the common form (every cell tag ``<c r="...">``) is
+    read with a few C-speed passes; any other form goes tag by tag."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.cols = 0
+        self._carry = b""
+        self._fast = True
+        self._row = 0  # the current row and column (0-based) when tags are read one by one
+        self._col = 0
+
+    def feed(self, chunk: bytes) -> None:
+        text = self._carry + chunk
+        # Cut before the last tag (it may go on in the next piece), and keep a start tag
+        # together with a close that follows it (an empty cell is no cell).
+        cut = text.rfind(b"<")
+        if cut > 0 and text.startswith(b"</", cut):
+            cut = max(text.rfind(b"<", 0, cut), 0)
+        if cut < 0:
+            cut = len(text)
+        carry = text[cut:]
+        end = carry.find(b">")
+        if end < 0 and len(carry) > _INFLATE_STEP:
+            raise Unreadable("bad_xlsx", "the sheet holds a tag of over a megabyte")
+        if end >= 0 and len(carry) > end + 5:
+            # A complete tag then text without a tag: what follows the tag's '>' only
+            # matters for its first bytes (is the cell closed at once?).
+            carry = carry[: end + 5]
+        self._carry = carry
+        self._scan(text[:cut])
+
+    def close(self) -> None:
+        self._scan(self._carry)
+        self._carry = b""
+
+    def _scan(self, text: bytes) -> None:
+        if not text:
+            return
+        if self._fast and not self._common_form(text):
+            # From here on tag by tag. Where the pieces read so far left the current row and
+            # column is not kept: taken as far as any cell went, which can only widen the grid.
+            self._fast = False
+            self._row, self._col = max(self.rows - 1, 0), self.cols
+        if not self._fast:
+            self._scan_tags(text)
+            return
+        refs = _FAST_CELL.findall(text)
+        if not refs:
+            return
+        letters = max(
+            map(
+                bytes.rjust, map(bytes.rstrip, refs, itertools.repeat(_DIGITS)), itertools.repeat(3)
+            )
+        )
+        digits = max(
+            map(
+                bytes.rjust,
+                map(bytes.lstrip, refs, itertools.repeat(_LETTERS)),
+                itertools.repeat(7),
+            )
+        )
+        self.cols = max(self.cols, _column_number(letters.strip()))
+        self.rows = max(self.rows, int(digits))
+
+    @staticmethod
+    def _common_form(text: bytes) -> bool:
+        """Every cell tag of ``text`` is ``<c r="<letters><digits>"``: no prefix, no other
+        spacing, no cell placed by its order."""
+        return _ODD_CELL.search(text) is None
+
+    def _scan_tags(self, text: bytes) -> None:
+        for closing, name, attributes, closed in _TAG.findall(text):
+            empty = attributes.endswith(b"/")
+            if name == b"row":
+                if not closing:
+                    found = _R_ATTRIBUTE.search(attributes)
+                    if found:
+                        self._row = self._number(found[1], row_only=True)[0]
+                    self._col = 0
+                if closing or empty:
+                    self._row += 1
+                    self._col = 0
+                continue
+            if closing:
+                continue
+            row = self._row
+            found = _R_ATTRIBUTE.search(attributes)
+            if found:
+                row, self._col = self._number(found[1])
+            if not empty and not closed:
+                self.rows = max(self.rows, row + 1)
+                self.cols = max(self.cols, self._col + 1)
+            self._col += 1
+
+    def _number(self, ref: bytes, row_only: bool = False) -> tuple[int, int]:
+        """The 0-based (row, column) of a reference ('B7', or a row's '7')."""
+        found = _REF.fullmatch(ref.strip())
+        if found is None or (row_only and found[1]) or not (row_only or found[1]):
+            raise Unreadable("bad_xlsx", f"a cell reference is not valid: {ref[:20]!r}")
+        return int(found[2]) - 1, _column_number(found[1]) - 1
+
+    def check(self, part: str) -> None:
+        """Refuse the sheet (``xlsx_grid_too_large``) if its grid is over the limit."""
+        limit = xlsx_max_cells()
+        cells = self.rows * self.cols
+        if cells > limit:
+            raise Unreadable(
+                "xlsx_grid_too_large",
+                f"the first sheet ('{part}') has values as far as row {self.rows:,} and "
+                f"column {_column_letters(self.cols)}: a grid of {cells:,} cells from A1, over "
+                f"the limit of {limit:,} cells ({XLSX_MAX_CELLS_ENV}): not opened; delete "
+                "the cells beyond the ledger (Ctrl+End shows the last one), or send it as CSV",
+            )
 
 
 def _read_xlsx(data: bytes) -> TableSource:

@@ -5,7 +5,8 @@
 - A link (inside or outside landing/), a FIFO, a socket or a device in landing/ is quarantined
   with its reason and never followed or opened; its archive copy describes it. A file swapped
   for one of those after the scan is refused too.
-- An XLSX that would expand beyond the stated limit (a zip bomb) is quarantined unopened.
+- An XLSX that would expand beyond the stated limit (a zip bomb), or whose sheet spans more cells
+  than the stated limit (a stray value at XFD1048576), is quarantined unopened.
 """
 
 from __future__ import annotations
@@ -421,5 +422,71 @@ def test_the_reasons_are_in_the_documented_vocabulary():
     from motcua.common.config import REPO_ROOT
 
     table = (REPO_ROOT / "docs" / "ingestion.md").read_text()
-    for code in ("leaves_landing", "not_a_file", "symlink", "special_file", "xlsx_too_large"):
+    codes = ("leaves_landing", "not_a_file", "symlink", "special_file", "xlsx_too_large")
+    for code in (*codes, "xlsx_grid_too_large"):
         assert f"`{code}`" in table
+
+
+def stray_cell_xlsx(path, row, column):
+    """A ledger of one dossier with a stray value far away (at ``row``, ``column``), as
+    openpyxl writes it: a few kilobytes."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER)
+    sheet.append(ROW)
+    sheet.cell(row=row, column=column, value="x")
+    workbook.save(path)
+
+
+def test_a_stray_cell_at_the_grids_end_is_quarantined_and_the_night_loads(settings):
+    # A value at XFD1048576, the last cell of the grid: calamine would allocate the whole
+    # grid (17 billion cells, half a terabyte) and abort the process; it is never opened.
+    path = landing(settings.data_dir, "2009-01-05", "44501.xlsx")
+    stray_cell_xlsx(path, 1_048_576, 16_384)
+    assert path.stat().st_size < 10_000
+    landing(settings.data_dir, "2009-01-05", "44502.csv").write_text(GOOD_CSV)
+
+    summary = ingest(settings)
+
+    assert (summary.loaded, summary.quarantined) == (1, 1)
+    assert quarantine_reason(settings, "2009-01-05/44501.xlsx") == (
+        "quarantined",
+        "R02_unreadable_file",
+        "xlsx_grid_too_large: the first sheet ('xl/worksheets/sheet1.xml') has values as far "
+        "as row 1,048,576 and column XFD: a grid of 17,179,869,184 cells from A1, over the "
+        "limit of 10,000,000 cells (MOTCUA_XLSX_MAX_CELLS): not opened; delete the cells "
+        "beyond the ledger (Ctrl+End shows the last one), or send it as CSV",
+    )
+    assert query(settings, "select landing_path, status from files order by 1") == [
+        ("2009-01-05/44501.xlsx", "quarantined"),
+        ("2009-01-05/44502.csv", "loaded"),
+    ]
+    assert query(settings, "select dossier_code from submission_rows") == [("HS1",)]
+
+
+def test_the_grid_limit_is_a_setting_and_counts_cells_with_a_value(settings, monkeypatch):
+    # Values as far as row 3, column Z: 3 x 26 = 78 cells from A1.
+    path = landing(settings.data_dir, "2009-01-05", "44501.xlsx")
+    stray_cell_xlsx(path, 3, 26)
+    monkeypatch.setenv("MOTCUA_XLSX_MAX_CELLS", "78")
+    readers.check_xlsx_expansion(path.read_bytes())
+    monkeypatch.setenv("MOTCUA_XLSX_MAX_CELLS", "77")
+    with pytest.raises(readers.Unreadable, match=r"a grid of 78 cells from A1, over the limit"):
+        readers.check_xlsx_expansion(path.read_bytes())
+    # An empty cell (formatted, no value) far away is no cell: calamine never places it.
+    formatted = landing(settings.data_dir, "2009-01-05", "44502.xlsx")
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    workbook.active.append(HEADER)
+    workbook.active.append(ROW)
+    workbook.active.cell(row=1_048_576, column=16_384).font = Font(bold=True)
+    workbook.save(formatted)
+    monkeypatch.delenv("MOTCUA_XLSX_MAX_CELLS")
+    readers.check_xlsx_expansion(formatted.read_bytes())
+    monkeypatch.setenv("MOTCUA_XLSX_MAX_CELLS", "none")
+    with pytest.raises(ValueError, match=r"MOTCUA_XLSX_MAX_CELLS='none': a positive number"):
+        readers.check_xlsx_expansion(formatted.read_bytes())
