@@ -89,6 +89,7 @@ class IngestSummary:
     quarantined: int = 0
     rows_loaded: int = 0
     waiting: int = 0  # files for report dates after the run's date
+    vanished: int = 0  # files removed from landing between the scan and their reading: skipped
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
@@ -447,6 +448,17 @@ class Ingestor:
         """Classify one archived candidate: its manifest record (None when the same content is
         taken in already under its path), and its rows when this had to decode them (the
         fetch worker skipped reading it)."""
+        if fetched.vanished:
+            # Never taken in, so nothing is lost: no manifest row, and the scan of the night
+            # it comes back sees it as new.
+            log.warning(
+                "ingest %s: %s was removed from landing after the scan (deleted or renamed "
+                "while the run read the files): skipped; it is taken in if it comes back",
+                self.load_id,
+                cand.landing_path,
+            )
+            self.summary.vanished += 1
+            return None, None
         sha, archive_rel = fetched.sha256, fetched.archive_rel
         if sha in self.known_hashes[cand.landing_path]:
             touched.append((cand.mtime_ns, cand.landing_path))  # same content, new mtime

@@ -732,6 +732,9 @@ class Fetched:
     format: str | None = None
     csv: CsvSource | None = None  # for DuckDB's read_csv; else rows decoded, in FetchedBatch
     error: Unreadable | None = None
+    # Removed from landing (or renamed) between the scan and its reading: nothing was taken in
+    # (no content, no archive copy); the loader skips it, and takes it in if it comes back.
+    vanished: bool = False
 
 
 @dataclass
@@ -773,7 +776,8 @@ def fetch(task: FetchTask, data_dir: str, work_dir: str) -> tuple[Fetched, Table
 
     Only a regular file inside the landing folder is read: one that turned into a link, a FIFO
     or a device since the scan, or that now resolves outside the folder, is archived as its
-    description and refused (see :func:`_read_landing_file`)."""
+    description and refused (see :func:`_read_landing_file`). One that is no longer there comes
+    back ``vanished``, with nothing archived."""
     refused = None
     if task.describe_only:
         data = describe(task.path).encode()
@@ -783,6 +787,9 @@ def fetch(task: FetchTask, data_dir: str, work_dir: str) -> tuple[Fetched, Table
         except Unreadable as exc:
             refused = exc
             data = describe(task.path).encode()
+        except (FileNotFoundError, NotADirectoryError):
+            # Deleted or renamed since the scan (the unit's uploader at work, as a rule)
+            return Fetched("", 0, "", vanished=True), None
     sha = hashlib.sha256(data).hexdigest()
     fetched = Fetched(sha, len(data), f"{task.archive_prefix}{sha}{task.archive_suffix}")
     archive = os.path.join(data_dir, fetched.archive_rel)

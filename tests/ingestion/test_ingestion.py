@@ -554,3 +554,58 @@ def test_fetch_processes_return_results_raise_errors_and_stop_when_a_worker_dies
             pool.submit(len, "abc").result(timeout=60)
     finally:
         pool.shutdown()
+
+
+def test_a_file_removed_between_the_scan_and_its_reading_is_skipped(settings, monkeypatch, caplog):
+    """The unit's uploader deletes (or renames) a file while the run reads the night's files:
+    it is skipped with a warning, nothing of it is kept, the others load, and it is taken in
+    when it comes back."""
+    from ingestion import load
+
+    day = landing(settings.data_dir, "2009-01-05", "44501.csv").parent
+    kept = csv_text(EN_HEADER, [row("HS1")])
+    removed = csv_text(EN_HEADER, [row("HS2")])
+    (day / "44501.csv").write_text(kept)
+    (day / "44502.csv").write_text(removed)
+    real_scan = load.scan_landing
+
+    def scan_then_delete(landing_dir):
+        found = real_scan(landing_dir)  # the real scan sees both files...
+        (day / "44502.csv").unlink()  # ...then the second goes before it is read
+        return found
+
+    monkeypatch.setattr(load, "scan_landing", scan_then_delete)
+    with caplog.at_level("WARNING", logger="ingestion.load"):
+        summary = ingest(settings)
+
+    assert (summary.files_seen, summary.files_new, summary.loaded) == (2, 1, 1)
+    assert (summary.vanished, summary.quarantined) == (1, 0)
+    con = duckdb.connect(str(settings.ingest_db), read_only=True)
+    try:
+        assert con.execute("select landing_path, status from files").fetchall() == [
+            ("2009-01-05/44501.csv", "loaded")
+        ]
+        assert con.execute("select dossier_code from submission_rows").fetchall() == [("HS1",)]
+    finally:
+        con.close()
+    archived = list((settings.archive_dir / "2009-01-05").iterdir())
+    assert [path.read_bytes() for path in archived] == [(day / "44501.csv").read_bytes()]
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert [w.split(": ", 1)[1] for w in warnings if "removed from landing" in w] == [
+        "2009-01-05/44502.csv was removed from landing after the scan (deleted or renamed "
+        "while the run read the files): skipped; it is taken in if it comes back"
+    ]
+
+    # It comes back: the next run takes it in.
+    monkeypatch.setattr(load, "scan_landing", real_scan)
+    (day / "44502.csv").write_text(removed)
+    summary = ingest(settings)
+    assert (summary.files_new, summary.loaded, summary.vanished) == (1, 1, 0)
+    con = duckdb.connect(str(settings.ingest_db), read_only=True)
+    try:
+        assert con.execute("select landing_path, status from files order by 1").fetchall() == [
+            ("2009-01-05/44501.csv", "loaded"),
+            ("2009-01-05/44502.csv", "loaded"),
+        ]
+    finally:
+        con.close()

@@ -89,6 +89,7 @@ def test_a_chunk_writes_its_manifest_rows_data_rows_and_findings(settings):
         "quarantined": 2,
         "rows_loaded": 3,
         "waiting": 0,
+        "vanished": 0,
         "quarantine_reasons": {"R05_unknown_reference": 1, "R02_unreadable_file": 1},
     }
     outcome = {  # rows_read, status, reason_code, reason, format
