@@ -163,6 +163,14 @@ def step_publish(
     return {"warehouse": str(target), **built}
 
 
+# The report step's parts, in order, and what to do when one fails (after fixing its cause).
+REPORT_PARTS = {
+    "summary": "check that the published warehouse opens (`motcua report` prints the same summary)",
+    "dashboard": "look at the error above (the dashboard's figures or the reports/ folder)",
+    "feedback": "look at the error above (the gaps' marts or the reports/units/ folder)",
+}
+
+
 def step_report(
     report_date: dt.date,
     settings: Settings | None = None,
@@ -174,25 +182,67 @@ def step_report(
     Data Docs are the ones the ``validate`` stage wrote, when its result is at hand), then write
     the dashboard ``reports/index.html`` and the night's exports from it
     (:func:`motcua.reports.dashboard.write_nightly`), and each unit's feedback workbook
-    (:mod:`motcua.reports.feedback`). The warehouse is only read; a failure
-    raises, so the task fails and alerts."""
+    (:func:`motcua.reports.feedback.write_all_feedback`). The warehouse is only read.
+
+    Each part (:data:`REPORT_PARTS`) is attempted whatever befell the others; a part that fails
+    is logged with its error and what to do, and once every part had its turn the step raises
+    :class:`PipelineError` naming the parts that failed, so that the task fails and alerts. The
+    published warehouse is not affected (this step runs after it is published)."""
     from motcua.reports.dashboard import write_nightly
+    from motcua.reports.feedback import write_all_feedback
     from motcua.reports.summary import run_summary
 
     settings = settings or Settings.from_env()
-    with stage("report"):
-        data_docs = (upstream or {}).get("validate", {}).get("data_docs_index")
-        summary = run_summary(settings, report_date, data_docs=data_docs)
-        summary["dashboard"] = write_nightly(settings)
-        summary["lines"].append(
-            f"dashboard: {summary['dashboard']['index']} ({summary['dashboard']['pages']} pages), "
-            f"{len(summary['dashboard']['exports'])} exports"
-        )
-        from motcua.reports.feedback import nightly_feedback
+    failed: dict[str, str] = {}
 
-        feedback = nightly_feedback(settings)  # each unit's open gaps (issue #17)
-        summary["lines"].append(feedback.pop("line"))
-        summary.update(feedback)
+    def attempt(part: str, run):
+        try:
+            return run()
+        except Exception as exc:  # every part has its turn; the step fails at the end
+            failed[part] = f"{type(exc).__name__}: {exc}"
+            log.exception(
+                "report: the %s failed (%s); the other parts are still written. What to do: "
+                "%s, fix it, then re-run the report task (the published warehouse is not "
+                "affected).",
+                part,
+                failed[part],
+                REPORT_PARTS[part],
+            )
+            return None
+
+    def summarize() -> dict:
+        data_docs = (upstream or {}).get("validate", {}).get("data_docs_index")
+        out = run_summary(settings, report_date, data_docs=data_docs)
+        if "province" not in out:  # it says so in a line instead of raising
+            raise PipelineError(
+                "no province figures from the published warehouse: " + "; ".join(out["lines"])
+            )
+        return out
+
+    with stage("report"):
+        summary = attempt("summary", summarize) or {
+            "warehouse": str(settings.warehouse_db),
+            "report_date": str(report_date),
+            "lines": [],
+        }
+        dashboard = attempt("dashboard", lambda: write_nightly(settings))
+        if dashboard is not None:
+            summary["dashboard"] = dashboard
+            summary["lines"].append(
+                f"dashboard: {dashboard['index']} ({dashboard['pages']} pages), "
+                f"{len(dashboard['exports'])} exports"
+            )
+        feedback = attempt("feedback", lambda: write_all_feedback(settings))  # issue #17
+        if feedback is not None:
+            summary["lines"].append(feedback.pop("line"))
+            summary.update(feedback)
     for line in summary["lines"]:
         log.info("report | %s", line)
+    if failed:
+        raise PipelineError(
+            f"report: {len(failed)} of {len(REPORT_PARTS)} parts failed: "
+            + "; ".join(f"{part} ({error})" for part, error in failed.items())
+            + ". The other parts were written and the published warehouse is not affected: "
+            "fix the cause (see the log above for each part) and re-run the report task."
+        )
     return summary
