@@ -58,3 +58,16 @@ def test_a_failing_part_fails_the_step_after_the_others_are_written(settings, ca
     assert error.getMessage().startswith("report: the dashboard failed (IsADirectoryError: ")
     assert error.exc_info is not None  # with its traceback
     assert sha(settings.warehouse_db) == published
+
+    # A province before its first ledger (no dossier, no figures) is no failure: every part
+    # writes what there is.
+    import duckdb
+
+    (reports / "index.html").rmdir()
+    con = duckdb.connect(str(settings.warehouse_db))
+    con.execute("delete from marts.ind_cohort")
+    con.execute("delete from marts.fct_dossier")
+    con.close()
+    summary = step_report(DAY, settings, run_id="night")
+    assert "province" not in summary and summary["dashboard"]["pages"] == 1
+    assert (reports / "index.html").is_file()
