@@ -160,14 +160,14 @@ def test_quarters_before_the_reform_by_district(reform) -> None:
     settings, _ = reform
     q1 = _cohort(settings, "quarter", "2025-01-01")
     # (received, on time, late, in process); Q1: C1 late, A1 early, B1 on time
-    assert {k: v for k, v in q1.items() if k[0] != "unit"} == {
+    assert {k: v for k, v in q1.items() if k[0] in ("district", "province")} == {
         ("province", "42"): (3, 2, 1, 0),
         ("district", "901"): (2, 2, 0, 0),
         ("district", "902"): (1, 0, 1, 0),
     }
     q2 = _cohort(settings, "quarter", "2025-04-01")
     # Q2 as of 06-30: A2 late, B2 pending (due 07-15), D1 early; 902 exists, received nothing
-    assert {k: v for k, v in q2.items() if k[0] != "unit"} == {
+    assert {k: v for k, v in q2.items() if k[0] in ("district", "province")} == {
         ("province", "42"): (3, 1, 1, 1),
         ("district", "901"): (3, 1, 1, 1),
         ("district", "902"): (0, 0, 0, 0),
@@ -218,7 +218,7 @@ def test_progress_score_and_service_measures_follow_the_scopes(reform) -> None:
                       round(progress_score, 3)
                from marts.ind_progress_score
                where period_type = ? and period_start = ? and sector_code = 'ALL'
-                   and scope_level <> 'unit' order by 1, 2"""
+                   and scope_level in ('district', 'province') order by 1, 2"""
     # Q1 (Biểu 06 col 3 = received + carried over): 901 A1 early, B1 on time; 902 C1 late
     assert _rows(settings, score, ["quarter", D("2025-01-01")]) == [
         ("district", "901", 2, 2, 20.0),
@@ -241,7 +241,7 @@ def test_progress_score_and_service_measures_follow_the_scopes(reform) -> None:
                          pending_overdue
                   from marts.ind_service_measures
                   where period_type = ? and period_start = ? and sector_code = 'ALL'
-                      and scope_level <> 'unit' order by 1, 2"""
+                      and scope_level in ('district', 'province') order by 1, 2"""
     # working days: A1 02-10 -> 02-12: 2; B1 03-03 -> 03-10: 5; D1 04-01 -> 04-15 (04-07 Giỗ Tổ
     # Hùng Vương): 9; A2 05-05 -> Sunday 05-25: 14. 901's year: received A1, A2, B1, B2, D1;
     # resolved A1, A2, B1, D1; late A2; B2 overdue at 12-31, still held by 90102
@@ -350,3 +350,78 @@ def test_incremental_equals_full_rebuild_across_the_reform(reform) -> None:
     assert sorted(full) == sorted(incremental)
     for table in full:
         assert full[table] == incremental[table], table
+
+
+def test_lineage_scope_of_a_successor_with_its_predecessors(reform) -> None:
+    """scope_level 'unit_lineage' (issue #14, part 3): the new ward 90101 with the commune it
+    replaced, 90102 (steps 1, merge); not the abolished district 901, whose chain is `abolish`;
+    90201 kept its code alone (a rename to itself is not a step), so it has no lineage scope."""
+    settings, _ = reform
+    assert _rows(
+        settings,
+        """select lineage_code, lineage_name, unit_code, steps, succession_kinds
+           from marts.map_unit_lineage order by all""",
+        [],
+    ) == [
+        ("90101", "Phường Hòa Bình", "90101", 0, None),
+        ("90101", "Phường Hòa Bình", "90102", 1, "merge"),
+    ]
+    assert _rows(
+        settings,
+        """select distinct scope_code from marts.ind_cohort
+           where scope_level = 'unit_lineage' order by all""",
+        [],
+    ) == [("90101",)]
+    # (received, on time, late, in process) of the lineage per quarter: Q1 A1 early (90101), B1
+    # on time (90102); Q2 A2 late, B2 pending (due 07-15) at 06-30; Q3 A3 early; Q4 nothing
+    lineage = [
+        _cohort(settings, "quarter", start)[("unit_lineage", "90101")]
+        for start in ("2025-01-01", "2025-04-01", "2025-07-01", "2025-10-01")
+    ]
+    assert lineage == [(2, 2, 0, 0), (2, 0, 1, 1), (1, 1, 0, 0), (0, 0, 0, 0)]
+    # the same as the documented query over map_unit_successor (abolished districts left out)
+    documented = """select c.period_label, sum(c.received)
+                    from marts.ind_cohort c
+                    join marts.map_unit_successor m on c.scope_code = m.unit_code
+                    where c.scope_level = 'unit' and c.sector_code = 'ALL'
+                        and c.period_type = 'quarter' and m.successor_unit_code = ?
+                        and coalesce(m.succession_kinds, '') not like '%abolish%'
+                    group by 1 order by 1"""
+    assert [r[1] for r in _rows(settings, documented, ["90101"])] == [r[0] for r in lineage]
+    # the year, as of 12-31: A1, B1, A3 on time, A2 late, B2 still in process (overdue); the
+    # lineage is the sum of its two units (90101: A1, A2, A3; 90102: B1, B2)
+    year = _cohort(settings, "year", "2025-01-01")
+    assert year[("unit_lineage", "90101")] == (5, 3, 1, 1)
+    assert year[("unit", "90102")] == (2, 1, 0, 1)
+    assert year[("unit", "90101")] == (3, 2, 1, 0)
+    # the province stays the sum of its units, lineage rows apart
+    assert year[("province", "42")] == (9, 5, 2, 2)
+
+
+def test_lineage_scope_in_the_progress_score_and_service_measures(reform) -> None:
+    settings, _ = reform
+    score = """select period_label, received_total, progress_numerator, round(progress_score, 3)
+               from marts.ind_progress_score
+               where scope_level = 'unit_lineage' and scope_code = '90101'
+                   and sector_code = 'ALL' and period_type in ('quarter', 'year')
+               order by period_type, period_start"""
+    # Biểu 06 col 3 = received + carried over; numerator = early + on time + pending within.
+    # Q1: A1 early, B1 on time. Q2: A2 late, B2 pending within (due 07-15) at 06-30. Q3: B2
+    # carried over, overdue at 09-30; A3 early. Q4: B2 carried over, overdue. The year: A1, B1,
+    # A3 settled in time of A1, A2, A3, B1, B2. (Held by 90102 or by 90101 after the handover,
+    # B2 counts once in the lineage.)
+    assert _rows(settings, score, []) == [
+        ("2025-Q1", 2, 2, 20.0),
+        ("2025-Q2", 2, 1, 10.0),
+        ("2025-Q3", 2, 1, 10.0),
+        ("2025-Q4", 1, 0, 0.0),
+        ("2025", 5, 3, 12.0),
+    ]
+    measures = """select received, resolved_measured, processing_days_mean,
+                         processing_days_median, late_or_overdue, pending_overdue
+                  from marts.ind_service_measures
+                  where scope_level = 'unit_lineage' and scope_code = '90101'
+                      and sector_code = 'ALL' and period_type = 'year'"""
+    # working days: A1 2, B1 5, A2 14, A3 08-04 (Monday) -> 08-08 (Friday) 4: mean 25 / 4,
+    # median (4 + 5) / 2; A2 late and B2 overdue at 12-31
+    assert _rows(settings, measures, []) == [(5, 4, 6.25, 4.5, 2, 1)]

@@ -1,8 +1,11 @@
 -- Which scopes each unit's dossiers count in: the province (every unit, departments included;
 -- scope_code = the province row of the registry in force at D), its district (the district-level
--- unit itself and every commune under it) and the unit itself. A unit code is one unit version
--- line: a merger gives the successor a new code, so the predecessor's dossiers stay in its own
--- unit scope (map_unit_successor rolls them up to the successor when an analyst wants that).
+-- unit itself and every commune under it), the unit itself and, for a unit that is a successor with
+-- predecessors or one of them, the successor's lineage (scope_level 'unit_lineage', scope_code =
+-- the latest successor; int_unit_lineage). A unit code is one unit version line: a merger gives the
+-- successor a new code, so the predecessor's dossiers stay in its own unit scope and count in the
+-- successor's lineage scope too. Lineages overlap (a predecessor of a split is in each successor's
+-- lineage): lineage rows are never summed across scopes; the province is the sum of the units.
 
 with
 
@@ -45,6 +48,17 @@ unit_districts as (
 
 ),
 
+-- the successors with their predecessors (abolished districts left out)
+lineages as (
+
+    select distinct
+        unit_code,
+        successor_unit_code as lineage_code,
+    from {{ ref('int_unit_lineage') }}
+    where is_lineage_member
+
+),
+
 province as (
 
     select unit_code as province_code
@@ -81,6 +95,16 @@ scopes as (
         'unit' as scope_level,
         unit_code as scope_code,
     from all_units
+
+    union all
+
+    select
+        all_units.unit_code,
+        'unit_lineage' as scope_level,
+        lineages.lineage_code as scope_code,
+    from all_units
+    inner join lineages
+        on all_units.unit_code = lineages.unit_code
 
 )
 
