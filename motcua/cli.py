@@ -179,6 +179,15 @@ def _scope(text: str):
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
+def _report_scope(text: str):
+    from motcua.reports.lookup import parse_report_scope
+
+    try:
+        return parse_report_scope(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
 def _period_help() -> str:
     from motcua.reports.lookup import PERIOD_HELP
 
@@ -312,7 +321,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--period", type=_report_period, help=_period_help())
     report.add_argument(
-        "--scope", type=_scope, help="unit:<code>, district:<code> or province (default)"
+        "--scope",
+        type=_report_scope,
+        help="unit:<code>, district:<code>, lineage:<code> (a successor with its predecessors) "
+        "or province (default)",
     )
     report.add_argument(
         "--sector", help="a sector code, ALL (default) or each (every sector and ALL)"

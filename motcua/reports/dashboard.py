@@ -1,4 +1,5 @@
-"""The nightly dashboard: ``$MOTCUA_DATA_DIR/reports/index.html`` and one page per district.
+"""The nightly dashboard: ``$MOTCUA_DATA_DIR/reports/index.html``, one page per district and one
+per successor unit with its predecessors (``lineage-<code>.html``: the scope ``unit_lineage``).
 
 Static pages computed when the warehouse is published (the ``report`` stage, and
 ``motcua report --html``) from the figures of :mod:`motcua.reports.figures`, which reads the
@@ -308,6 +309,24 @@ def _template(kind: str) -> dict:
             )
             .properties(width=WIDTH, height=alt.Step(STEP))
         )  # fmt: skip
+    elif kind == "history":
+        made = (
+            chart("history")
+            .mark_bar()
+            .encode(
+                x=alt.X("quarter:O", title="Quý / quarter", axis=alt.Axis(labelAngle=0)),
+                y=alt.Y("dossiers:Q", title="Hồ sơ tiếp nhận / dossiers received", stack=True),
+                color=alt.Color(
+                    "unit:N",
+                    sort=alt.EncodingSortField("order"),
+                    scale=alt.Scale(scheme="tableau20"),
+                    legend=alt.Legend(orient="right", title="Đơn vị / unit"),
+                ),
+                order=alt.Order("order:Q"),
+                tooltip=["quarter:O", "unit:N", alt.Tooltip("dossiers:Q", format=",")],
+            )
+            .properties(width=WIDE - 260, height=230)
+        )
     elif kind == "rules":
         made = (
             chart("rules")
@@ -401,6 +420,18 @@ def scorecard_data(rows: list[dict]) -> dict[str, list[dict]]:
             {"rank": r["rank_in_province"], "name": _name(r, "unit_code", "unit_name"),
              "gap_ratio": r["gap_ratio"]}
             for r in rows if r["gap_ratio"] is not None
+        ]
+    }  # fmt: skip
+
+
+def history_data(lineage: dict) -> dict[str, list[dict]]:
+    """Each quarter's dossiers received by each member unit, stacked (the successor first)."""
+    members = lineage["members"]
+    return {
+        "history": [
+            {"quarter": q["period_label"], "unit": _name(m, "unit_code", "unit_name"),
+             "order": i, "dossiers": q["by_unit"].get(m["unit_code"], {}).get("received") or 0}
+            for q in lineage["history"] for i, m in enumerate(members)
         ]
     }  # fmt: skip
 
@@ -637,6 +668,76 @@ def online_section(rows: list[dict], label: str, charts: Charts, period: str) ->
     return _section("online", "Tiếp nhận trực tuyến", "Online share", body, note)
 
 
+MEMBER_COLS = [
+    Col("unit_code", "Mã", "code", "text"),
+    Col("unit_name", "Tên", "name", "text"),
+    Col("role", "Vai trò", "role", "text"),
+    Col("succession_kinds", "Hình thức kế thừa", "succession", "text"),
+    Col("successor_since", "Từ ngày", "since", "date"),
+]
+KINDS_VI = {"merge": "sáp nhập", "split": "chia tách", "rename": "đổi tên"}
+
+
+def _kinds(text: str | None) -> str | None:
+    if not text:
+        return None
+    return " > ".join(f"{KINDS_VI.get(k, k)} / {k}" for k in text.split(">"))
+
+
+def lineage_section(lineage: dict) -> str:
+    """Who is in the lineage: the successor and the units it replaced."""
+    rows = [
+        {**m, "role": "Đơn vị kế thừa / successor" if m["steps"] == 0
+         else "Đơn vị tiền thân / predecessor", "succession_kinds": _kinds(m["succession_kinds"])}
+        for m in lineage["members"]
+    ]  # fmt: skip
+    note = (
+        "Các chỉ tiêu của trang này tính cho đơn vị kế thừa cùng các đơn vị tiền thân trong mọi "
+        "kỳ, trước và sau khi sáp nhập (marts.ind_cohort, phạm vi unit_lineage; "
+        "marts.map_unit_lineage); huyện bị giải thể không tính. Các phạm vi này chồng lấn, không "
+        "cộng dồn. / This page's figures are the successor's together with the units it replaced, "
+        "in every period, before and after the merger (scope unit_lineage); abolished districts "
+        "are left out. Lineages overlap: never add them up."
+    )
+    return _section(
+        "lineage",
+        "Đơn vị kế thừa và các đơn vị tiền thân",
+        "The successor and the units it replaced",
+        table("members", MEMBER_COLS, rows),
+        note,
+    )
+
+
+def history_section(lineage: dict, charts: Charts) -> str:
+    """Every quarter: the lineage's figures, then each member's received and on-time rate."""
+    cols = [
+        Col("period_label", "Quý", "quarter", "text"),
+        Col("received", "Tiếp nhận (cộng)", "received (lineage)"),
+        Col("on_time_rate", "Tỷ lệ đúng hạn", "on-time rate", "pct"),
+        Col("progress_score", "Điểm tiến độ", "766 score", "score"),
+    ]
+    for m in lineage["members"]:
+        code = m["unit_code"]
+        cols.append(Col(f"received_{code}", f"Tiếp nhận {code}", f"received {m['unit_name']}"))
+        cols.append(Col(f"on_time_rate_{code}", f"Đúng hạn {code}", "on-time rate", "pct"))
+    rows = []
+    for q in lineage["history"]:
+        row = {k: q.get(k) for k in ("period_label", "received", "on_time_rate", "progress_score")}
+        for code, figures in q["by_unit"].items():
+            row[f"received_{code}"] = figures["received"]
+            row[f"on_time_rate_{code}"] = figures["on_time_rate"]
+        rows.append(row)
+    note = (
+        "Mỗi quý: hồ sơ tiếp nhận của cả nhóm và của từng đơn vị, tỷ lệ đúng hạn trên số tiếp "
+        "nhận, điểm tiến độ 766 của cả nhóm (marts.ind_cohort, marts.ind_progress_score). / Each "
+        "quarter: dossiers received by the lineage and by each unit, on-time rate over received, "
+        "the lineage's 766 score."
+    )
+    body = charts.div("chart-history", "history", history_data(lineage), "history by unit")
+    body += table("history", cols, rows)
+    return _section("history", "Lịch sử theo đơn vị", "History by unit", body, note)
+
+
 def record_section(rk: dict, names: dict[str, str], charts: Charts) -> str:
     per_unit: dict[str, list[str]] = {}
     for m in rk["missing"]:
@@ -841,6 +942,11 @@ def province_page(data: dict) -> str:
     district_links = "".join(
         f'<a href="district-{e(u["unit_code"])}.html">{e(u["unit_name"])}</a>' for u in districts
     )
+    lineage_links = "".join(
+        f'<a href="lineage-{e(x["scope_code"])}.html">{e(x["name"] or x["scope_code"])}</a> '
+        f'<span class="note">← {e(_predecessors(x))}</span><br>'
+        for x in data.get("lineages", [])
+    )
     sections = [
         headline_section(prov),
         _section(
@@ -848,6 +954,21 @@ def province_page(data: dict) -> str:
             "Trang của từng huyện",
             "District pages",
             f'<p class="districts">{district_links or "—"}</p>',
+        ),
+        *(
+            [
+                _section(
+                    "lineages-nav",
+                    "Đơn vị kế thừa và các đơn vị tiền thân",
+                    "Successor units with their predecessors",
+                    f'<p class="districts">{lineage_links}</p>',
+                    "Lịch sử của đơn vị mới hình thành do sáp nhập, chia tách, đổi tên, so với các "
+                    "đơn vị nó thay thế. / The history of each unit formed by a merger, split or "
+                    "rename, compared with the units it replaced.",
+                )
+            ]
+            if lineage_links
+            else []
         ),
         trend_section(prov, charts),
         ranking_section(
@@ -887,7 +1008,9 @@ def province_page(data: dict) -> str:
         ("#online", "Trực tuyến"),
         ("#records", "Ghi chép sổ"),
     ]
-    payload = {k: v for k, v in data.items() if k != "districts"}
+    if lineage_links:
+        nav.append(("#lineages-nav", "Đơn vị kế thừa"))
+    payload = {k: v for k, v in data.items() if k not in ("districts", "lineages")}
     return page(
         f"Giải quyết thủ tục hành chính — {data['province_name']}",
         "One-stop-shop dashboard",
@@ -935,11 +1058,50 @@ def district_page(data: dict, district: dict) -> str:
         ("#online", "Trực tuyến"),
         ("#records", "Ghi chép sổ"),
     ]
-    payload = {k: v for k, v in data.items() if k not in ("districts", "province", "units")}
+    payload = {
+        k: v for k, v in data.items() if k not in ("districts", "province", "units", "lineages")
+    }
     payload["district"] = district
     return page(
         f"{district['name']} — giải quyết thủ tục hành chính",
         f"district {district['scope_code']} dashboard",
+        data,
+        payload,
+        sections,
+        charts,
+        nav,
+        "",
+    )
+
+
+def _predecessors(lineage: dict) -> str:
+    return ", ".join(m["unit_name"] or m["unit_code"] for m in lineage["members"] if m["steps"])
+
+
+def lineage_page(data: dict, lineage: dict) -> str:
+    """A successor with its predecessors: who they are, the lineage's headline and monthly trend,
+    and its quarters side by side with each member's."""
+    charts = Charts()
+    sections = [
+        lineage_section(lineage),
+        headline_section(lineage),
+        history_section(lineage, charts),
+        trend_section(lineage, charts),
+    ]
+    nav = [
+        ("index.html", "← Toàn tỉnh / province"),
+        ("#lineage", "Đơn vị"),
+        ("#headline", "Tổng quan"),
+        ("#history", "Theo quý, từng đơn vị"),
+        ("#trend", "Theo tháng"),
+    ]
+    payload = {
+        k: v for k, v in data.items() if k not in ("districts", "province", "units", "lineages")
+    }
+    payload["lineage"] = lineage
+    return page(
+        f"{lineage['name'] or lineage['scope_code']} và các đơn vị tiền thân",
+        f"unit {lineage['scope_code']} with its predecessors",
         data,
         payload,
         sections,
@@ -1042,11 +1204,15 @@ def write_dashboard(settings: Settings, out_dir: Path | None = None) -> dict:
         path = out_dir / f"district-{district['scope_code']}.html"
         _write(path, district_page(data, district))
         written.append(path)
+    for lineage in data["lineages"]:
+        path = out_dir / f"lineage-{lineage['scope_code']}.html"
+        _write(path, lineage_page(data, lineage))
+        written.append(path)
     index = out_dir / "index.html"
     _write(out_dir / "dashboard.json", json.dumps(data, ensure_ascii=False, indent=1, default=str))
     _write(index, province_page(data))
     seconds = time.monotonic() - started
-    log.info("dashboard: wrote %s and %d district pages in %.1f s", index, len(written), seconds)
+    log.info("dashboard: wrote %s and %d more pages in %.1f s", index, len(written), seconds)
     return {
         "index": str(index),
         "pages": 1 + len(written),

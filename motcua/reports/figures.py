@@ -16,7 +16,10 @@ and the period it comes from:
 * online share: ``ind_service_measures`` for the headline quarter;
 * record-keeping: ``dq_issues`` (R01 rows: the missing-submission calendar of the last
   :data:`CALENDAR_DAYS` days; counts by rule), ``dq_unit_scorecard`` (the month of the
-  warehouse's date, ranked by ``rank_in_province``).
+  warehouse's date, ranked by ``rank_in_province``);
+* successors with their predecessors (:func:`lineages`): for each ``unit_lineage`` scope
+  (``marts.map_unit_lineage``), its headline and monthly trend as for a district, and its quarters
+  side by side with each member unit's (``ind_cohort``, ``ind_progress_score``).
 """
 
 from __future__ import annotations
@@ -325,8 +328,104 @@ def record_keeping(read: dict, unit_codes: list[str] | None = None) -> dict:
     }
 
 
+LINEAGE = "unit_lineage"
+
+
+def lineages(con: duckdb.DuckDBPyConnection, periods: dict[str, tuple]) -> list[dict]:
+    """One page's figures per successor with predecessors (``scope_level = 'unit_lineage'``): its
+    members (the successor first, then by steps and code), headline and monthly trend (as
+    :func:`scope_figures`), and ``history``: every quarter, the lineage's figures and each
+    member's (``by_unit``: received, on time, on-time rate, 766 score). Read in a few queries for
+    every lineage at once."""
+    members = _dicts(
+        con,
+        "select lineage_code, lineage_name, unit_code, unit_name, steps, successor_since, "
+        "succession_kinds from marts.map_unit_lineage order by lineage_code, steps, unit_code",
+    )
+    if not members:
+        return []
+    pages: dict[str, dict] = {}
+    for m in members:
+        page = pages.setdefault(
+            m["lineage_code"],
+            {"scope_level": LINEAGE, "scope_code": m["lineage_code"], "name": m["lineage_name"],
+             "members": [], "headline": [], "trend": [], "history": []},
+        )  # fmt: skip
+        page["members"].append(
+            {k: m[k] for k in ("unit_code", "unit_name", "steps", "successor_since",
+                               "succession_kinds")}
+        )  # fmt: skip
+    for kind in ("month", "quarter", "ttm"):
+        if kind not in periods:
+            continue
+        start, end, _ = periods[kind]
+        for row in _dicts(
+            con,
+            f"select {COHORT_COLUMNS} from marts.ind_cohort c where c.period_type = ? "
+            "and c.period_start = ? and c.period_end = ? and c.scope_level = ? "
+            "and c.sector_code = 'ALL' order by c.scope_code",
+            [kind, start, end, LINEAGE],
+        ):
+            if row["scope_code"] in pages:
+                pages[row["scope_code"]]["headline"].append(row)
+    for row in _dicts(
+        con,
+        """
+        select c.scope_code, c.period_start, c.period_end, c.period_label, c.is_complete,
+               c.received, c.returned_on_time, c.returned_late, c.in_process, c.on_time_rate,
+               s.received_online, s.online_share, p.progress_score
+        from marts.ind_cohort c
+        left join marts.ind_service_measures s using (period_type, period_start, period_end,
+            scope_level, scope_code, sector_code)
+        left join marts.ind_progress_score p using (period_type, period_start, period_end,
+            scope_level, scope_code, sector_code)
+        where c.period_type = 'month' and c.scope_level = ? and c.sector_code = 'ALL'
+        order by c.scope_code, c.period_start
+        """,
+        [LINEAGE],
+    ):
+        if row["scope_code"] in pages:
+            pages[row.pop("scope_code")]["trend"].append(row)
+    quarters = _dicts(
+        con,
+        """
+        with scopes as (
+            select lineage_code, 'unit' as scope_level, unit_code as scope_code
+            from marts.map_unit_lineage
+            union all
+            select distinct lineage_code, ?, lineage_code from marts.map_unit_lineage
+        )
+        select m.lineage_code, c.scope_level, c.scope_code, c.period_start, c.period_end,
+               c.period_label, c.is_complete, c.received, c.returned_on_time, c.on_time_rate,
+               p.progress_score
+        from scopes m
+        inner join marts.ind_cohort c using (scope_level, scope_code)
+        left join marts.ind_progress_score p using (period_type, period_start, period_end,
+            scope_level, scope_code, sector_code)
+        where c.period_type = 'quarter' and c.sector_code = 'ALL'
+        order by m.lineage_code, c.period_start, c.scope_level desc, c.scope_code
+        """,
+        [LINEAGE],
+    )
+    for row in quarters:
+        history = pages[row["lineage_code"]]["history"]
+        if not history or history[-1]["period_start"] != row["period_start"]:
+            history.append(
+                {k: row[k] for k in ("period_start", "period_end", "period_label", "is_complete")}
+                | {"by_unit": {}}
+            )
+        figures = {k: row[k] for k in ("received", "returned_on_time", "on_time_rate",
+                                       "progress_score")}  # fmt: skip
+        if row["scope_level"] == LINEAGE:
+            history[-1].update(figures)
+        else:
+            history[-1]["by_unit"][row["scope_code"]] = figures
+    return [pages[code] for code in sorted(pages)]
+
+
 def collect(con: duckdb.DuckDBPyConnection) -> dict:
-    """Every figure of the dashboard: the province's page and one per district."""
+    """Every figure of the dashboard: the province's page, one per district and one per successor
+    with predecessors (:func:`lineages`)."""
     meta = _meta(con)
     as_of = dt.date.fromisoformat(meta["as_of_date"])
     periods = {}
@@ -367,6 +466,7 @@ def collect(con: duckdb.DuckDBPyConnection) -> dict:
         "units": units,
         "province": province,
         "districts": districts,
+        "lineages": lineages(con, periods),
     }
 
 

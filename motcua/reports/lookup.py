@@ -6,7 +6,10 @@ The figures are the marts' (:func:`motcua.reports.figures.scope_period`: ``ind_c
 read-only. Periods are the marts' standard ones, written as for ``motcua export bieu06``
 (``2009-03``, ``2009-Q1``, ``2009-H1``, ``2009-9M``, ``2009``) plus the trailing twelve months
 ``TTM-2009-06`` (the twelve months ending with June 2009), and found by that label
-(``period_label``), so on whichever calendar the warehouse is cut (``period_basis``).
+(``period_label``), so on whichever calendar the warehouse is cut (``period_basis``). Scopes are
+``export bieu06``'s (``unit:<code>``, ``district:<code>``, ``province``) plus ``lineage:<code>``:
+a successor unit with its predecessors (the marts' ``scope_level = 'unit_lineage'``, whose members
+are in ``marts.map_unit_lineage``; docs/warehouse.md).
 """
 
 from __future__ import annotations
@@ -26,6 +29,11 @@ from motcua.reports import bieu06
 from motcua.reports import figures as fig
 
 FORMATS = ("text", "csv", "json")
+#: ``motcua report --scope``'s forms: Biểu 06's, and a successor with its predecessors.
+SCOPE_HELP = (
+    "unit:<code>, district:<code>, lineage:<code> (a successor with its predecessors) or province"
+)
+LINEAGE = "unit_lineage"
 PERIOD_HELP = (
     "2009-03 (month), 2009-Q1, 2009-H1, 2009-9M, 2009 (year) or TTM-2009-06 (the twelve months "
     "ending with the month); default: the latest trailing twelve months"
@@ -65,6 +73,59 @@ def parse_report_period(text: str) -> ReportPeriod:
     return ReportPeriod(period.period_type, period.start, period.end, period.text)
 
 
+def parse_report_scope(text: str) -> bieu06.Scope:
+    """A scope of ``motcua report``: ``lineage:<code>`` (or ``unit_lineage:<code>``), else one of
+    Biểu 06's (:func:`motcua.reports.bieu06.parse_scope`); a ValueError says what is accepted."""
+    level, sep, code = text.strip().partition(":")
+    if sep and level.strip() in ("lineage", LINEAGE):
+        if not code.strip():
+            raise ValueError(f"cannot read the scope '{text}': expected {SCOPE_HELP}")
+        return bieu06.Scope(LINEAGE, code.strip())
+    try:
+        return bieu06.parse_scope(text)
+    except ValueError:
+        raise ValueError(f"cannot read the scope '{text}': expected {SCOPE_HELP}") from None
+
+
+def _lineage_members(con: duckdb.DuckDBPyConnection, code: str) -> list[dict]:
+    """The members of a lineage scope (``marts.map_unit_lineage``): the successor first."""
+    cur = con.execute(
+        "select unit_code, unit_name, steps, succession_kinds from marts.map_unit_lineage "
+        "where lineage_code = ? order by steps, unit_code",
+        [code],
+    )
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def _resolve_lineage(con: duckdb.DuckDBPyConnection, code: str) -> None:
+    """Raise, naming what to ask instead, unless ``code`` is a successor with predecessors."""
+    if _lineage_members(con, code):
+        return
+    successors = [
+        r[0]
+        for r in con.execute(
+            "select successor_unit_code from marts.map_unit_successor where unit_code = ? "
+            "and successor_unit_code <> unit_code order by 1",
+            [code],
+        ).fetchall()
+    ]
+    lineages = [
+        r[0]
+        for r in con.execute(
+            "select distinct lineage_code from marts.map_unit_lineage order by 1"
+        ).fetchall()
+    ]
+    if successors:
+        hint = f"it was succeeded by {', '.join(successors)}: ask lineage:{successors[0]}"
+    else:
+        hint = f"it succeeded no other unit (its own figures: unit:{code})"
+    raise PipelineError(
+        f"'{code}' has no lineage scope: {hint}; successors with predecessors: "
+        f"{', '.join(lineages) or 'none'}"
+    )
+
+
 def _resolve_scope(con: duckdb.DuckDBPyConnection, scope: bieu06.Scope) -> tuple[str, str]:
     """(scope_level, scope_code) as the marts name them."""
     if scope.level == "province":
@@ -72,6 +133,9 @@ def _resolve_scope(con: duckdb.DuckDBPyConnection, scope: bieu06.Scope) -> tuple
         if scope.code is not None and scope.code != code:
             raise PipelineError(f"'{scope.code}' is not the province (the province is {code})")
         return "province", code
+    if scope.level == LINEAGE:
+        _resolve_lineage(con, scope.code)
+        return LINEAGE, scope.code
     levels = {
         r[0]
         for r in con.execute(
@@ -130,6 +194,10 @@ def lookup(
             f"sector {sector or 'any'}: the warehouse's months run from {held[0]} to {held[1]}; "
             f"sectors of this scope: {', '.join(sectors) or 'none'}"
         )
+    if level == LINEAGE:
+        members = _lineage_members(con, code)
+        for row in rows:
+            row["lineage_members"] = members
     return rows
 
 
@@ -188,6 +256,13 @@ def as_text(rows: list[dict]) -> str:
             f"{row['period_type']} {row['period_label']} ({row['period_start']} … "
             f"{row['period_end']}), {sector}{running}"
         )
+        if row.get("lineage_members"):
+            members = ", ".join(
+                f"{m['unit_name'] or m['unit_code']} ({m['unit_code']}"
+                + (f", {m['succession_kinds']})" if m["succession_kinds"] else ")")
+                for m in row["lineage_members"]
+            )
+            lines.append(f"  with its predecessors (cùng các đơn vị tiền thân): {members}")
         for key, label in LABELS.items():
             rate = ""
             if key in RATE_OF:

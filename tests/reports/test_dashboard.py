@@ -46,7 +46,7 @@ def d(text: str) -> dt.date:
 def test_the_nightly_run_wrote_the_pages_and_exports(province_dir, index):
     reports = province_dir / "reports"
     pages = sorted(p.name for p in reports.glob("*.html"))
-    assert pages == ["district-443.html", "district-448.html", "index.html"]
+    assert pages == ["district-443.html", "district-448.html", "index.html", "lineage-18413.html"]
     assert (reports / "assets" / "vega-embed.js").stat().st_size > 500_000
     assert sorted(p.name for p in (reports / "bieu06").iterdir()) == [
         "bieu06-province-2009-01.csv",
@@ -323,7 +323,7 @@ def test_motcua_report_html_and_a_failure(province_dir, tmp_path):
         capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert f"wrote {province_dir / 'reports' / 'index.html'} (3 pages" in result.stdout
+    assert f"wrote {province_dir / 'reports' / 'index.html'} (4 pages" in result.stdout
     assert sha(warehouse) == before
 
     broken = Settings.from_env(tmp_path / "data")
