@@ -55,6 +55,7 @@
             unit_code,
             dossier_code,
             report_date,
+            reporting_unit_code,
             file_id,
             row_number,
             rows_in_submission,

@@ -8,6 +8,9 @@
     condition on d and p, leaves pairs out (pairs whose rows are known to cancel). `start` names
     the column of p taken as S (default period_start; int_period_seeds' seed_start computes a new
     trailing twelve months' rows as its predecessor's, under the new key).
+    `unit_code` is the unit that received the dossier (the cohort view), `holding_unit_code` the
+    unit that holds it at the as-of date: its successor from the handover on (int_dossiers_latest:
+    handover_date, handover_unit_code), else the same unit (the flow view, Biểu 06).
 -#}
 {% macro period_dossier_rows(dossiers, periods, as_of, sign, skip=none, start='period_start') -%}
     select
@@ -15,6 +18,10 @@
         p.period_start,
         p.period_end,
         d.unit_code,
+        case
+            when d.handover_date <= p.{{ as_of }} then d.handover_unit_code
+            else d.unit_code
+        end as holding_unit_code,
         d.sector_code,
         {{ sign }} as sign,
         d.received_date >= p.{{ start }} as is_received_in_period,

@@ -195,8 +195,10 @@ def parse_scope(text: str) -> Scope:
 #:   * the dossiers of a period and what each counts: period_dossier_rows and period_fact_sums
 #:     (macros/period_facts.sql), with A = least(period end, D);
 #:   * a dossier without a sector counts in ALL only (int_period_unit_deltas);
-#:   * the rows: every (unit, sector) with a dossier received by D, and (unit, ALL), zeros
-#:     included (int_unit_sectors, rpt_bieu06's grid); c03 = c04 + c05 + c06.
+#:   * a dossier counts in the unit that holds it at A: after a succession's handover
+#:     (fct_dossier.handover_date <= A), its successor (fct_dossier.holding_unit_code);
+#:   * the rows: every (unit, sector) with a dossier received or held by D, and (unit, ALL),
+#:     zeros included (int_unit_sectors, rpt_bieu06's grid); c03 = c04 + c05 + c06.
 ON_DEMAND_SQL = """
 with
 
@@ -213,6 +215,8 @@ dossiers as (
 
     select
         unit_code,
+        holding_unit_code,
+        handover_date,
         sector_code,
         channel,
         received_date,
@@ -235,7 +239,9 @@ dossiers as (
 period_rows as (
 
     select
-        d.*,
+        d.* replace (
+            if(d.handover_date <= b.as_of, d.holding_unit_code, d.unit_code) as unit_code
+        ),
         d.received_date >= b.period_start as is_received_in_period,
         b.as_of,
     from dossiers as d
@@ -292,6 +298,13 @@ received_by_d as (
     from dossiers as d
     cross join bounds as b
     where d.received_date <= b.warehouse_date
+
+    union all
+
+    select d.holding_unit_code, d.sector_code
+    from dossiers as d
+    cross join bounds as b
+    where d.handover_date <= b.warehouse_date
 
 ),
 

@@ -340,6 +340,33 @@ def _sync_by_file(con: duckdb.DuckDBPyConnection, table: str) -> None:
     )
 
 
+def _add_succession_keys(con: duckdb.DuckDBPyConnection) -> int:
+    """Adds to ``raw.build_changes``, for each of its dossier codes, the same code under every unit
+    linked to its unit by a succession (either way, step by step until nothing is added), and
+    returns how many it added. A successor's row may continue a predecessor's dossier (the
+    contract's handover: macros/submission_rows_used.sql), so a dossier is re-derived from the rows
+    of both units, and a dossier whose rows moved to another key is re-derived under both keys."""
+    links = """select distinct cast(old_unit_code as varchar) as a,
+                       cast(successor_unit_code as varchar) as b
+               from raw.ref_unit_successions
+               where cast(old_unit_code as varchar) <> cast(successor_unit_code as varchar)"""
+    added = 0
+    while True:
+        n = con.execute(
+            f"""insert into raw.{CHANGES} (unit_code, dossier_code)
+                select distinct l.b, c.dossier_code
+                from raw.{CHANGES} as c inner join ({links}) as l on c.unit_code = l.a
+                union
+                select distinct l.a, c.dossier_code
+                from raw.{CHANGES} as c inner join ({links}) as l on c.unit_code = l.b
+                except
+                select unit_code, dossier_code from raw.{CHANGES}"""
+        ).fetchone()[0]
+        if not n:
+            return added
+        added += n
+
+
 def _stage_previous_build(con: duckdb.DuckDBPyConnection) -> None:
     """What tonight's dbt models need from the previous build, copied into the build tables
     before dbt rewrites the tables it comes from (the models read them through ref() only): the
@@ -399,6 +426,7 @@ def _prepare_incremental(settings: Settings, report_date: dt.date | None) -> Bui
                 where dossier_code is not null
                     and (file_id > {watermark} or file_id in (select file_id from unloaded))"""
         ).fetchone()[0]
+        changed += _add_succession_keys(con)
         _stage_previous_build(con)
         fingerprints = _fingerprints(con, "ingest.main")
         _log_run(con, report_date, False, fingerprints)

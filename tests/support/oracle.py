@@ -87,6 +87,16 @@ class Dossier:
     returned: dt.date | None
     status: int | None
     withdrawn_on: dt.date | None = None
+    # the unit whose ledger reported the latest state (a successor carrying the dossier on)
+    reporter: str | None = None
+    # the succession's handover (submission-contract.md): from this date the successor holds it
+    handover: tuple[dt.date, str] | None = None
+
+    def holder(self, day: dt.date) -> str:
+        """The unit that holds the dossier on ``day``."""
+        if self.handover is not None and self.handover[0] <= day:
+            return self.handover[1]
+        return self.unit
 
     @property
     def is_received(self) -> bool:
@@ -118,8 +128,12 @@ class Oracle:
     as_of: dt.date
     units: dict[str, dict] = field(default_factory=dict)
     sectors: dict[str, str] = field(default_factory=dict)
+    # (old unit, successor, effective date), a unit's row to itself included (it kept its code)
+    successions: list[tuple[str, str, dt.date]] = field(default_factory=list)
     dossiers: dict[tuple[str, str], Dossier] = field(default_factory=dict)
     submitted: set[tuple[str, dt.date]] = field(default_factory=set)
+    # the report date each (unit, dossier) was first reported on
+    first_reported: dict[tuple[str, str], dt.date] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         with open(self.data_dir / "reference" / "units.csv", encoding="utf-8") as f:
@@ -129,7 +143,47 @@ class Oracle:
             for r in csv.DictReader(f):
                 self.sectors[r["sector_code"]] = r["sector_code"]
                 self.sectors[plain(r["sector_name"])] = r["sector_code"]
+        successions = self.data_dir / "reference" / "unit_successions.csv"
+        if successions.exists():
+            with open(successions, encoding="utf-8") as f:
+                for r in csv.DictReader(f):
+                    old, new = r["old_unit_code"], r["successor_unit_code"]
+                    if new in self.units:
+                        self.successions.append(
+                            (old, new, dt.date.fromisoformat(r["effective_date"]))
+                        )
         self._read_landing()
+        self._hand_over()
+
+    def _continued(self, unit: str, code: str, day: dt.date, received: dt.date | None) -> str:
+        """The unit whose dossier a row of ``unit`` continues: a predecessor that reported the code
+        before the succession, for a dossier received before it (the contract's handover)."""
+        if received is None:
+            return unit
+        before = [
+            old
+            for old, new, eff in self.successions
+            if new == unit
+            and old != unit
+            and eff <= day
+            and received < eff
+            and (old, code) in self.dossiers
+            and self.first_reported[(old, code)] < eff
+            and not ((unit, code) in self.dossiers and self.first_reported[(unit, code)] < eff)
+        ]
+        return min(before) if before else unit
+
+    def _hand_over(self) -> None:
+        for d in self.dossiers.values():
+            res = d.resolution()
+            # the reporting successor, else the unit itself (it kept its code), else the lowest code
+            heirs = sorted(
+                (eff, new != d.reporter, new != d.unit, new)
+                for old, new, eff in self.successions
+                if old == d.unit and (res is None or res >= eff)
+            )
+            if heirs and heirs[0][3] != d.unit:
+                d.handover = (heirs[0][0], heirs[0][3])
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -175,9 +229,10 @@ class Oracle:
                     continue
                 status = to_code(row.get("status"), STATUS_WORDS, 10)
                 sector = row.get("sector")
-                previous = self.dossiers.get((path.stem, code))
+                unit = self._continued(path.stem, code, day, to_date(row.get("received_at")))
+                previous = self.dossiers.get((unit, code))
                 dossier = Dossier(
-                    unit=path.stem,
+                    unit=unit,
                     code=code,
                     sector=self.sectors.get(sector) or self.sectors.get(plain(sector or "")),
                     channel=to_code(row.get("channel"), CHANNEL_WORDS, 3),
@@ -187,10 +242,12 @@ class Oracle:
                     returned=to_date(row.get("returned_at")),
                     status=status,
                     withdrawn_on=previous.withdrawn_on if previous else None,
+                    reporter=path.stem,
                 )
                 if status == 7 and dossier.withdrawn_on is None:
                     dossier.withdrawn_on = day
-                self.dossiers[(path.stem, code)] = dossier
+                self.dossiers[(unit, code)] = dossier
+                self.first_reported.setdefault((unit, code), day)
 
     # -- scopes ----------------------------------------------------------------------------
 
@@ -228,9 +285,13 @@ class Oracle:
         return counts
 
     def bieu06(self, unit: str, start: dt.date, end: dt.date, sector: str = "ALL") -> dict:
+        """Biểu 06 of ``unit``: the dossiers it holds at the period's as-of date (after a
+        succession's handover, the successor holds its predecessor's open dossiers)."""
         e = min(end, self.as_of)
         c = {k: 0 for k in ("c04", "c05", "c06", "c08", "c09", "c10", "c12", "c13")}
-        for d in self.received_dossiers({unit}, sector):
+        for d in self.received_dossiers(None, sector):
+            if d.holder(e) != unit:
+                continue
             res = d.resolution()
             if start <= d.received <= end:
                 c["c04" if d.channel == 2 else "c05"] += 1

@@ -9,8 +9,12 @@ department S01 throughout. Dossiers (received, due, resolved):
     90201  C1  01-15  01-20  01-25   late          90101  A1  02-10  02-14  02-12  early
     90102  B1  03-03  03-10  03-10   on time       901    D1  04-01  04-30  04-15  early
     90101  A2  05-05  05-20  05-25   late          90102  B2  06-20  07-15  never  pending
-    S01    E1  07-10  07-20  07-18   early         90101  A3  08-04  08-10  08-08  early
-    90201  C2  09-01  09-20  never   pending
+    901    D2  06-25  07-05  07-03   early         S01    E1  07-10  07-20  07-18   early
+    90101  A3  08-04  08-10  08-08   early         90201  C2  09-01  09-20  never   pending
+
+The handover (submission-contract.md): B2 and D2, open on 2025-07-01, pass to the new 90101 (the
+successor of 90102 and of the abolished 901). The new 90101 never reports B2; it reports D2,
+resolved, in its ledger of 2025-09-30 under D2's original code: one dossier, received by 901.
 
 Nights: the ledgers of January to June are taken in and built on 2025-06-30 (a full build),
 2025-07-01 and 2025-12-31 incrementally; the warehouse of 2025-12-31 must equal a full rebuild.
@@ -80,11 +84,17 @@ LEDGERS = {
     "2025-06-30": {
         "90101": [dossier("A2", "2025-05-05", "2025-05-20", 10, "2025-05-25")],
         "90102": [dossier("B2", "2025-06-20", "2025-07-15", 4)],
-        "901": [dossier("D1", "2025-04-01", "2025-04-30", 10, "2025-04-15")],
+        "901": [
+            dossier("D1", "2025-04-01", "2025-04-30", 10, "2025-04-15"),
+            dossier("D2", "2025-06-25", "2025-07-05", 4),
+        ],
     },
     "2025-07-01": {},
     "2025-09-30": {
-        "90101": [dossier("A3", "2025-08-04", "2025-08-10", 10, "2025-08-08")],
+        "90101": [
+            dossier("A3", "2025-08-04", "2025-08-10", 10, "2025-08-08"),
+            dossier("D2", "2025-06-25", "2025-07-05", 10, "2025-07-03"),
+        ],
         "90201": [dossier("C2", "2025-09-01", "2025-09-20", 4)],
         "S01": [dossier("E1", "2025-07-10", "2025-07-20", 10, "2025-07-18")],
     },
@@ -166,10 +176,11 @@ def test_quarters_before_the_reform_by_district(reform) -> None:
         ("district", "902"): (1, 0, 1, 0),
     }
     q2 = _cohort(settings, "quarter", "2025-04-01")
-    # Q2 as of 06-30: A2 late, B2 pending (due 07-15), D1 early; 902 exists, received nothing
+    # Q2 as of 06-30: A2 late, B2 and D2 pending (due 07-15, 07-05), D1 early; 902 exists,
+    # received nothing
     assert {k: v for k, v in q2.items() if k[0] in ("district", "province")} == {
-        ("province", "42"): (3, 1, 1, 1),
-        ("district", "901"): (3, 1, 1, 1),
+        ("province", "42"): (4, 1, 1, 2),
+        ("district", "901"): (4, 1, 1, 2),
         ("district", "902"): (0, 0, 0, 0),
     }
 
@@ -193,12 +204,13 @@ def test_quarters_after_the_reform_by_commune_and_province_without_districts(ref
 def test_a_year_straddling_the_reform(reform) -> None:
     settings, _ = reform
     year = _cohort(settings, "year", "2025-01-01")
-    # as of 12-31. 901 with the communes it held until 06-30: A1, A2, B1, B2 (overdue), D1, but
-    # not A3, received by the new ward 90101 in August; 902: C1, not C2
-    assert year[("district", "901")] == (5, 3, 1, 1)
+    # as of 12-31. 901 with the communes it held until 06-30: A1, A2, B1, B2 (overdue), D1, D2
+    # (resolved early by the new 90101: the cohort keeps it where it was received), but not A3,
+    # received by the new ward 90101 in August; 902: C1, not C2
+    assert year[("district", "901")] == (6, 4, 1, 1)
     assert year[("district", "902")] == (1, 0, 1, 0)
-    # the province: all nine; the unit 90101: A1, A2 (Xã An) and A3 (Phường Hòa Bình)
-    assert year[("province", "42")] == (9, 5, 2, 2)
+    # the province: all ten, D2 once; the unit 90101: A1, A2 (Xã An) and A3 (Phường Hòa Bình)
+    assert year[("province", "42")] == (10, 6, 2, 2)
     assert year[("unit", "90101")] == (3, 2, 1, 0)
     units = [v for k, v in year.items() if k[0] == "unit"]
     assert tuple(map(sum, zip(*units, strict=True))) == year[("province", "42")]
@@ -210,6 +222,68 @@ def _rows(settings: Settings, sql: str, params: list) -> list[tuple]:
         return con.execute(sql, params).fetchall()
     finally:
         con.close()
+
+
+def test_the_handover_counts_each_dossier_once_held_by_the_successor(reform) -> None:
+    """submission-contract.md, unit_successions.csv: B2 and D2, open on 2025-07-01, stay received by
+    90102 and 901 and are held by the new 90101 from then on; D2, which the new 90101 reports under
+    its original code, is one dossier."""
+    settings, _ = reform
+    assert _rows(
+        settings,
+        """select unit_code, dossier_code, holding_unit_code, handover_date,
+                  last_reporting_unit_code, status_code, outcome
+           from marts.fct_dossier order by dossier_code""",
+        [],
+    ) == [
+        ("90101", "A1", "90101", None, "90101", 10, "early"),
+        ("90101", "A2", "90101", None, "90101", 10, "late"),
+        ("90101", "A3", "90101", None, "90101", 10, "early"),
+        ("90102", "B1", "90102", None, "90102", 10, "on_time"),
+        ("90102", "B2", "90101", D("2025-07-01"), "90102", 4, "pending_overdue"),
+        ("90201", "C1", "90201", None, "90201", 10, "late"),
+        ("90201", "C2", "90201", None, "90201", 4, "pending_overdue"),
+        ("901", "D1", "901", None, "901", 10, "early"),
+        ("901", "D2", "90101", D("2025-07-01"), "90101", 10, "early"),
+        ("S01", "E1", "S01", None, "S01", 10, "early"),
+    ]
+    # D2's history: reported by 901 on 06-30, by the new 90101 on 09-30
+    assert _rows(
+        settings,
+        """select unit_code, report_date, reporting_unit_code, status_code
+           from marts.fct_dossier_history where dossier_code = 'D2' order by report_date""",
+        [],
+    ) == [("901", D("2025-06-30"), "901", 4), ("901", D("2025-09-30"), "90101", 10)]
+    # Biểu 06 (c03 received total, c04 + c05 received, c06 carried over, c07 resolved, c08
+    # early, c11 pending, c12 within, c13 overdue): June at 901, D2 received and pending; July at
+    # the new 90101, B2 and D2 carried over, D2 resolved early, B2 overdue at 07-31; 901 and 90102
+    # hold nothing in July
+    bieu06 = """select unit_code, c03_received_total,
+                       c04_received_online + c05_received_direct_postal, c06_carried_over,
+                       c07_resolved_total, c08_resolved_early, c11_pending_total,
+                       c12_pending_within, c13_pending_overdue
+                from marts.rpt_bieu06
+                where period_type = 'month' and period_start = ? and sector_code = 'ALL'
+                    and unit_code in ('901', '90101', '90102') order by 1"""
+    assert _rows(settings, bieu06, [D("2025-06-01")]) == [
+        ("901", 1, 1, 0, 0, 0, 1, 1, 0),
+        ("90101", 0, 0, 0, 0, 0, 0, 0, 0),
+        ("90102", 1, 1, 0, 0, 0, 1, 1, 0),
+    ]
+    assert _rows(settings, bieu06, [D("2025-07-01")]) == [
+        ("901", 0, 0, 0, 0, 0, 0, 0, 0),
+        ("90101", 2, 0, 2, 1, 1, 1, 0, 1),
+        ("90102", 0, 0, 0, 0, 0, 0, 0, 0),
+    ]
+    # each dossier once: the province's Q3 received total (carried over B2, D2; received E1, A3,
+    # C2) is the sum of the units'
+    q3 = _rows(
+        settings,
+        """select sum(c03_received_total), sum(c06_carried_over) from marts.rpt_bieu06
+           where period_type = 'quarter' and period_start = ? and sector_code = 'ALL'""",
+        [D("2025-07-01")],
+    )
+    assert q3 == [(5, 2)]
 
 
 def test_progress_score_and_service_measures_follow_the_scopes(reform) -> None:
@@ -225,16 +299,16 @@ def test_progress_score_and_service_measures_follow_the_scopes(reform) -> None:
         ("district", "902", 1, 0, 0.0),
         ("province", "42", 3, 2, 13.333),
     ]
-    # Q3: no district; B2 carried over and overdue, A3 and E1 early, C2 overdue
-    assert _rows(settings, score, ["quarter", D("2025-07-01")]) == [("province", "42", 4, 2, 10.0)]
+    # Q3: no district; B2 carried over and overdue, D2 carried over and resolved early, A3 and E1
+    # early, C2 overdue
+    assert _rows(settings, score, ["quarter", D("2025-07-01")]) == [("province", "42", 5, 3, 12.0)]
     # the year: 901 counts what its units settled until 06-30 (A1, D1 early, B1 on time, A2
-    # late), not A3 (resolved by the new ward 90101 after 06-30), and B2, which 90102 still holds
-    # (overdue) at 12-31: no later version of 90102 took it (the handover is not applied yet);
-    # 902: C1, not C2 (received by the new 90201)
+    # late), not A3 (resolved by the new ward 90101 after 06-30), nor B2 and D2, which the new
+    # 90101 holds from the handover on; 902: C1, not C2 (received by the new 90201)
     assert _rows(settings, score, ["year", D("2025-01-01")]) == [
-        ("district", "901", 5, 3, 12.0),
+        ("district", "901", 4, 3, 15.0),
         ("district", "902", 1, 0, 0.0),
-        ("province", "42", 9, 5, 11.111),
+        ("province", "42", 10, 6, 12.0),
     ]
     measures = """select scope_level, scope_code, received, resolved_measured,
                          processing_days_mean, processing_days_median, late_or_overdue,
@@ -243,13 +317,13 @@ def test_progress_score_and_service_measures_follow_the_scopes(reform) -> None:
                   where period_type = ? and period_start = ? and sector_code = 'ALL'
                       and scope_level in ('district', 'province') order by 1, 2"""
     # working days: A1 02-10 -> 02-12: 2; B1 03-03 -> 03-10: 5; D1 04-01 -> 04-15 (04-07 Giỗ Tổ
-    # Hùng Vương): 9; A2 05-05 -> Sunday 05-25: 14. 901's year: received A1, A2, B1, B2, D1;
-    # resolved A1, A2, B1, D1; late A2; B2 overdue at 12-31, still held by 90102
+    # Hùng Vương): 9; A2 05-05 -> Sunday 05-25: 14. 901's year: received A1, A2, B1, D1 (B2 and
+    # D2 are held by the new 90101 at 12-31); resolved A1, A2, B1, D1; late A2
     got = _rows(settings, measures, ["year", D("2025-01-01")])
-    assert got[0] == ("district", "901", 5, 4, 7.5, 7.0, 2, 1)
+    assert got[0] == ("district", "901", 4, 4, 7.5, 7.0, 1, 0)
     assert got[1][:4] == ("district", "902", 1, 1)
     # the province: A2 and C1 late, B2 and C2 overdue at 12-31
-    assert got[2][:3] == ("province", "42", 9) and got[2][6:] == (4, 2)
+    assert got[2][:3] == ("province", "42", 10) and got[2][6:] == (4, 2)
     assert [r[:2] for r in _rows(settings, measures, ["quarter", D("2025-07-01")])] == [
         ("province", "42")
     ]
@@ -395,7 +469,7 @@ def test_lineage_scope_of_a_successor_with_its_predecessors(reform) -> None:
     assert year[("unit", "90102")] == (2, 1, 0, 1)
     assert year[("unit", "90101")] == (3, 2, 1, 0)
     # the province stays the sum of its units, lineage rows apart
-    assert year[("province", "42")] == (9, 5, 2, 2)
+    assert year[("province", "42")] == (10, 6, 2, 2)
 
 
 def test_lineage_scope_in_the_progress_score_and_service_measures(reform) -> None:
@@ -406,22 +480,24 @@ def test_lineage_scope_in_the_progress_score_and_service_measures(reform) -> Non
                    and sector_code = 'ALL' and period_type in ('quarter', 'year')
                order by period_type, period_start"""
     # Biểu 06 col 3 = received + carried over; numerator = early + on time + pending within.
-    # Q1: A1 early, B1 on time. Q2: A2 late, B2 pending within (due 07-15) at 06-30. Q3: B2
-    # carried over, overdue at 09-30; A3 early. Q4: B2 carried over, overdue. The year: A1, B1,
-    # A3 settled in time of A1, A2, A3, B1, B2. (Held by 90102 or by 90101 after the handover,
-    # B2 counts once in the lineage.)
+    # Q1: A1 early, B1 on time. Q2: A2 late, B2 pending within (due 07-15) at 06-30 (D2 is
+    # still 901's). Q3: B2 carried over, overdue at 09-30; D2 carried over from the abolished 901
+    # (held by 90101 from the handover), resolved early; A3 early. Q4: B2 carried over, overdue.
+    # The year, as held at 12-31: A1, B1, A3, D2 settled in time of A1, A2, A3, B1, B2, D2.
+    # (Held by 90102 or by 90101 after the handover, B2 counts once in the lineage.)
     assert _rows(settings, score, []) == [
         ("2025-Q1", 2, 2, 20.0),
         ("2025-Q2", 2, 1, 10.0),
-        ("2025-Q3", 2, 1, 10.0),
+        ("2025-Q3", 3, 2, 13.333),
         ("2025-Q4", 1, 0, 0.0),
-        ("2025", 5, 3, 12.0),
+        ("2025", 6, 4, 13.333),
     ]
     measures = """select received, resolved_measured, processing_days_mean,
                          processing_days_median, late_or_overdue, pending_overdue
                   from marts.ind_service_measures
                   where scope_level = 'unit_lineage' and scope_code = '90101'
                       and sector_code = 'ALL' and period_type = 'year'"""
-    # working days: A1 2, B1 5, A2 14, A3 08-04 (Monday) -> 08-08 (Friday) 4: mean 25 / 4,
-    # median (4 + 5) / 2; A2 late and B2 overdue at 12-31
-    assert _rows(settings, measures, []) == [(5, 4, 6.25, 4.5, 2, 1)]
+    # held at 12-31: A1, A2, A3, B1, B2 and D2 (from 901); working days: A1 2, B1 5, A2 14, A3
+    # 08-04 (Monday) -> 08-08 (Friday) 4, D2 06-25 (Wednesday) -> 07-03 (Thursday) 6: mean 31 / 5,
+    # median 5; A2 late and B2 overdue at 12-31
+    assert _rows(settings, measures, []) == [(6, 5, 6.2, 5.0, 2, 1)]

@@ -6,9 +6,17 @@
 --     dossier withdrawn, floored at received_date; it counts as on time;
 --   * received = latest status not 1 (registered) or 3 (refused); a NULL status counts as received
 --     when the received date is known.
+-- The contract's handover (submission-contract.md, docs/warehouse.md "Successions"): unit_code is
+-- the unit that received the dossier (macros/submission_rows_used.sql), last_reporting_unit_code
+-- the unit whose ledger reported its latest state. A dossier of a unit with a successor, not
+-- resolved before the succession's effective date, is handed over on that date (handover_date)
+-- to handover_unit_code: the successor that reported it, else (never re-reported) none if the unit
+-- kept its code (a row from its code to itself), else the successor with the lowest code. The successions are read whole, not as of D: the period facts
+-- compare handover_date with each period's as-of date (holding_unit_code).
 -- Derived from the dossier history (int_dossier_states); incremental like it: only the dossiers
 -- of raw.build_changes are re-derived, from their states in int_dossier_states_rederived
--- (docs/warehouse-incremental.md). Nothing here depends on D.
+-- (docs/warehouse-incremental.md); a change of the successions rebuilds everything (they are a
+-- reference table). Nothing here depends on D.
 
 {{ rederived_dossiers_config() }}
 
@@ -59,11 +67,27 @@ latest as (
 
 ),
 
+-- successions whose successor is in the registry, a unit's row to itself included (a new unit that
+-- keeps its code, e.g. in a split: it keeps its open dossiers)
+successions as (
+
+    select distinct
+        cast(old_unit_code as varchar) as old_unit_code,
+        cast(successor_unit_code as varchar) as successor_unit_code,
+        cast(effective_date as date) as effective_date,
+    from {{ ref('stg_ingest__unit_successions') }}
+    where cast(successor_unit_code as varchar) in (
+        select unit_code from {{ ref('stg_ingest__units') }}
+    )
+
+),
+
 effective as (
 
     select
         latest.unit_code,
         latest.dossier_code,
+        latest.reporting_unit_code as last_reporting_unit_code,
         latest.file_id as last_file_id,
         latest.row_number as last_row_number,
         latest.procedure_code,
@@ -110,7 +134,7 @@ resolved as (
 
 ),
 
-final as (
+classified as (
 
     select
         *,
@@ -124,6 +148,45 @@ final as (
             else 'late'
         end as resolution_class,
     from resolved
+
+),
+
+-- the first succession of the receiving unit that took effect while the dossier was open, to the
+-- successor that reported the dossier, else to the unit itself if it kept its code, else to the
+-- successor with the lowest code; none when the unit itself carries on
+handovers as (
+
+    select
+        classified.unit_code,
+        classified.dossier_code,
+        successions.effective_date as handover_date,
+        successions.successor_unit_code as handover_unit_code,
+    from classified
+    inner join successions
+        on classified.unit_code = successions.old_unit_code
+        and coalesce(classified.resolution_date, date '9999-12-31') >= successions.effective_date
+    qualify row_number() over (
+        partition by classified.unit_code, classified.dossier_code
+        order by
+            successions.effective_date,
+            successions.successor_unit_code = classified.last_reporting_unit_code desc,
+            successions.successor_unit_code = classified.unit_code desc,
+            successions.successor_unit_code
+    ) = 1
+
+),
+
+final as (
+
+    select
+        classified.*,
+        handovers.handover_date,
+        handovers.handover_unit_code,
+    from classified
+    left join handovers
+        on classified.unit_code = handovers.unit_code
+        and classified.dossier_code = handovers.dossier_code
+        and handovers.handover_unit_code <> classified.unit_code
 
 )
 

@@ -5,7 +5,7 @@
 -- sums the deltas of every dossier. The scope roll-up (unit, district, province, as of D) is the
 -- marts' job.
 
-{%- set keys = ['period_type', 'period_start', 'unit_code', 'sector_code'] %}
+{%- set keys = ['period_type', 'period_start', 'unit_code', 'holding_unit_code', 'sector_code'] %}
 
 {{ period_fact_config(keys) }}
 
@@ -32,6 +32,7 @@ deltas as (
         period_start,
         period_end,
         unit_code,
+        holding_unit_code,
         sector_code,
         {%- for column in period_fact_columns() %}
         sum({{ column }}) as {{ column }},
@@ -50,6 +51,7 @@ final as (
         period_start,
         period_end,
         unit_code,
+        holding_unit_code,
         sector_code,
         {%- for column in period_fact_columns() %}
         cast({{ column }} as bigint) as {{ column }},

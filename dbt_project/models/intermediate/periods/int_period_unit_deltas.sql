@@ -1,6 +1,8 @@
--- What changes tonight in the period facts, per period x unit x sector (each sector and 'ALL'; a
--- dossier without a sector counts in 'ALL' only) x processing time in working days (NULL for the
--- dossiers without one in the period): signed sums of period_dossier_rows (macros/period_facts.sql).
+-- What changes tonight in the period facts, per period x unit (the unit that received the
+-- dossiers) x holding unit (the unit that holds them at the period's as-of date: the same unit, or
+-- its successor from the handover) x sector (each sector and 'ALL'; a dossier without a sector
+-- counts in 'ALL' only) x processing time in working days (NULL for the dossiers without one in
+-- the period): signed sums of period_dossier_rows (macros/period_facts.sql).
 --
 -- Full rebuild: every received dossier in every period, all +1: the facts themselves.
 -- Incremental (docs/warehouse-incremental.md), with D0 the as-of date of the previous build and D
@@ -10,7 +12,7 @@
 --     for their version now, at A;
 --   * the other dossiers, for a period whose as-of date moved (A0 < A): only those not yet
 --     resolved or not yet received at D0 can count differently at A, and of those only the ones
---     with a received, resolution or due date in [D0, D] or an ageing bucket that moves
+--     with a received, resolution, due or handover date in [D0, D] or an ageing bucket that moves
 --     (open_at_previous), so -1 at A0 and +1 at A; a dossier received and resolved by D0 counts
 --     the same at every as-of date after D0;
 -- and every period new tonight (a new month, quarter, ... or trailing twelve months) in full,
@@ -156,11 +158,13 @@ rederived as (
         now_versions.dossier_code,
         (
             now_versions.sector_code, now_versions.channel, now_versions.received_date,
-            now_versions.due_date, now_versions.rescheduled_due_date, now_versions.is_received
+            now_versions.due_date, now_versions.rescheduled_due_date, now_versions.is_received,
+            now_versions.handover_date, now_versions.handover_unit_code
         ) is not distinct from (
             before_versions.sector_code, before_versions.channel, before_versions.received_date,
             before_versions.due_date, before_versions.rescheduled_due_date,
-            before_versions.is_received
+            before_versions.is_received, before_versions.handover_date,
+            before_versions.handover_unit_code
         ) as same_but_resolution,
         (
             now_versions.resolution_date, now_versions.resolution_class,
@@ -202,7 +206,7 @@ changed_before as (
 
 -- The dossiers (not re-derived) whose rows differ between the as-of dates A0 and A of a moved
 -- period. A0 is D0 (the period ran at D0) and D0 < A <= D; a row depends on the as-of date only
--- through the received, resolution and due dates compared with it (dossier_outcome,
+-- through the received, resolution, due and handover dates compared with it (dossier_outcome,
 -- period_dossier_rows) and, while overdue, through the ageing bucket of its working days overdue.
 -- So a dossier open at D0 counts the same at A unless one of those dates falls in [D0, D] or it
 -- was overdue at D0 and changes bucket by D (buckets only grow with the as-of date). The others'
@@ -225,6 +229,8 @@ open_at_previous as (
             or dossiers.resolution_date between previous_build.previous_report_date
                 and {{ as_of_date() }}
             or dossiers.due_date between previous_build.previous_report_date
+                and {{ as_of_date() }}
+            or dossiers.handover_date between previous_build.previous_report_date
                 and {{ as_of_date() }}
             or {{ overdue_bucket(
                     '(select working_day_index from dates'
@@ -308,6 +314,7 @@ new_by_span as (
         period_start,
         period_end as span_as_of,
         unit_code,
+        holding_unit_code,
         sector_code,
         processing_working_days,
         {{ period_fact_sums() }}
@@ -323,6 +330,7 @@ by_sector as (
         p.period_start,
         p.period_end,
         s.unit_code,
+        s.holding_unit_code,
         s.sector_code,
         s.processing_working_days,
         {%- for column in period_fact_columns() %}
@@ -342,6 +350,7 @@ by_sector as (
         period_start,
         period_end,
         unit_code,
+        holding_unit_code,
         sector_code,
         processing_working_days,
         {{ period_fact_sums() }}
@@ -363,6 +372,7 @@ sectored as (
         period_start,
         period_end,
         unit_code,
+        holding_unit_code,
         'ALL' as sector_code,
         processing_working_days,
         {%- for column in period_fact_columns() %}
@@ -380,6 +390,7 @@ final as (
         period_start,
         period_end,
         unit_code,
+        holding_unit_code,
         sector_code,
         processing_working_days,
         {%- for column in period_fact_columns() %}

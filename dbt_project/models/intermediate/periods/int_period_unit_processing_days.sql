@@ -3,7 +3,7 @@
 -- takes the median and 90th percentile of the processing time (indicators.md §6) for any scope,
 -- exactly. Kept up to date night by night like int_period_unit_counts.
 
-{%- set keys = ['period_type', 'period_start', 'unit_code', 'sector_code', 'processing_working_days'] %}
+{%- set keys = ['period_type', 'period_start', 'unit_code', 'holding_unit_code', 'sector_code', 'processing_working_days'] %}
 
 {{ period_fact_config(keys) }}
 
@@ -24,6 +24,7 @@ deltas as (
         period_start,
         period_end,
         unit_code,
+        holding_unit_code,
         sector_code,
         processing_working_days,
         resolved_measured as dossiers,
@@ -42,6 +43,7 @@ final as (
         period_start,
         period_end,
         unit_code,
+        holding_unit_code,
         sector_code,
         cast(processing_working_days as integer) as processing_working_days,
         cast(dossiers as bigint) as dossiers,

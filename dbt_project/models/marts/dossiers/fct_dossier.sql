@@ -1,10 +1,13 @@
 -- One row per (unit_code, dossier_code): its latest known state (int_dossiers_latest), district,
--- outcome as of D and number of dq_issues rows.
+-- outcome as of D and number of dq_issues rows. unit_code is the unit that received the dossier;
+-- after a succession's handover (submission-contract.md) holding_unit_code is its successor from
+-- handover_date on, and last_reporting_unit_code the unit whose ledger reported its latest state.
 --
 -- Incremental (docs/warehouse-incremental.md): a night rewrites only the dossiers whose row can
 -- differ from last night's: those re-derived tonight (raw.build_changes), those whose outcome
--- moves with D (pending within the deadline and now past it, or resolved by D), those whose issue
--- count changed and those of a unit whose district changed; a re-derived dossier that no longer
+-- moves with D (pending within the deadline and now past it, or resolved by D), those handed over
+-- to a successor since last night, those whose issue count changed and those of a unit whose
+-- district changed; a re-derived dossier that no longer
 -- has any row (its only file was replaced by one without it) is deleted, and as_of_date is then
 -- set to D on every row. A full rebuild computes every row.
 
@@ -51,6 +54,8 @@ redo as (
     select unit_code, dossier_code from {{ this }}
     where (outcome = 'pending_within' and due_date < {{ as_of_date() }})
         or (outcome in ('pending_within', 'pending_overdue') and resolution_date <= {{ as_of_date() }})
+        -- handed over to a successor since last night
+        or (handover_date <= {{ as_of_date() }} and holding_unit_code = unit_code)
 
     union
 
@@ -100,6 +105,12 @@ final as (
         dossiers.unit_code,
         dossiers.dossier_code,
         units.district_code,
+        case
+            when dossiers.handover_date <= {{ as_of_date() }} then dossiers.handover_unit_code
+            else dossiers.unit_code
+        end as holding_unit_code,
+        dossiers.handover_date,
+        dossiers.last_reporting_unit_code,
         dossiers.procedure_code,
         dossiers.sector_code,
         dossiers.sector_raw as sector_reported,

@@ -7,7 +7,9 @@
 -- it held then (int_period_unit_scopes); in a period that straddles a change (the year of the
 -- abolition of the district level) it counts, of a unit it held for part of the period, the
 -- dossiers whose figures in the period were settled in that part: resolved in it, or pending at
--- the period's as-of date if that falls in it.
+-- the period's as-of date if that falls in it. Like rpt_bieu06, a dossier counts in the unit that
+-- holds it at the as-of date (after a succession's handover, its successor: docs/warehouse.md,
+-- "Successions").
 
 -- Incremental by period: a night rewrites only the periods macros/period_facts.sql
 -- (period_mart_redo_periods) names; a full rebuild computes every period.
@@ -137,7 +139,15 @@ partial_dossiers as (
         on ps.period_type = p.period_type
         and ps.period_start = p.period_start
     inner join {{ ref('int_dossiers_latest') }} as d
-        on d.unit_code = ps.unit_code
+        on case
+            when d.handover_date <= p.as_of_date then d.handover_unit_code
+            else d.unit_code
+        end = ps.unit_code
+        -- a dossier handed over by the as-of date counts in its successor's part of the period
+        -- only if the successor held it while it belonged to the district
+        and coalesce(
+            d.handover_date > p.as_of_date or d.handover_date <= ps.window_end, true
+        )
         and d.received_date <= p.as_of_date
         and coalesce(d.resolution_date, date '9999-12-31') >= p.period_start
         and least(coalesce(d.resolution_date, date '9999-12-31'), p.as_of_date)

@@ -16,6 +16,9 @@
 -- periods it existed in, with the units it held then (int_period_unit_scopes); of a unit it held
 -- for part of a period it counts the dossiers received in that part, resolved in it, or pending
 -- (overdue) at the as-of date if that falls in it, computed from the dossiers.
+-- Like Biểu 06 (rpt_bieu06), the measures count a dossier in the unit that holds it at the as-of
+-- date: after a succession's handover, its successor (holding_unit_code; docs/warehouse.md,
+-- "Successions"); the cohort view (ind_cohort) keeps it in the unit that received it.
 
 -- Incremental by period: a night rewrites only the periods macros/period_facts.sql
 -- (period_mart_redo_periods) names; a full rebuild computes every period.
@@ -168,7 +171,15 @@ partial_dossiers as (
         on ps.period_type = p.period_type
         and ps.period_start = p.period_start
     inner join {{ ref('int_dossiers_latest') }} as d
-        on d.unit_code = ps.unit_code
+        on case
+            when d.handover_date <= p.as_of_date then d.handover_unit_code
+            else d.unit_code
+        end = ps.unit_code
+        -- a dossier handed over by the as-of date counts in its successor's part of the period
+        -- only if the successor held it while it belonged to the district
+        and coalesce(
+            d.handover_date > p.as_of_date or d.handover_date <= ps.window_end, true
+        )
         and d.received_date <= p.as_of_date
         and coalesce(d.resolution_date, date '9999-12-31') >= p.period_start
     left join {{ ref('dim_date') }} as received_day
@@ -272,7 +283,7 @@ scoped_counts as (
         inner join unit_scopes as s
             on c.period_type = s.period_type
             and c.period_start = s.period_start
-            and c.unit_code = s.unit_code
+            and c.holding_unit_code = s.unit_code
 
         union all by name
 
@@ -307,7 +318,7 @@ scoped_days as (
         inner join unit_scopes as s
             on h.period_type = s.period_type
             and h.period_start = s.period_start
-            and h.unit_code = s.unit_code
+            and h.holding_unit_code = s.unit_code
 
         union all
 

@@ -1,6 +1,12 @@
 -- Biểu số 06/VPCP/KSTT (indicators.md §3) per unit x sector (each and ALL) x period (month, quarter,
--- half, nine_months, year). Every (unit, sector) with at least one received dossier is crossed with
--- every period. A period still running is reported as of D (is_complete = false). Columns 7 and 11
+-- half, nine_months, year). Every (unit, sector) with at least one received or held dossier is
+-- crossed with every period. The form is the flow view: `unit_code` is the unit that holds the
+-- dossiers at the period's as-of date (holding_unit_code of the period facts). After a
+-- succession's handover (submission-contract.md) a predecessor's open dossiers are carried over,
+-- resolved and pending at its successor in the periods from the handover on; a period that
+-- straddles the handover shows each such dossier whole at the successor, so that every unit's
+-- columns add up (3 = 4 + 5 + 6 = 7 + 11) and each dossier counts once (docs/warehouse.md,
+-- "Successions"). A period still running is reported as of D (is_complete = false). Columns 7 and 11
 -- are counted independently of 8-10 and 12-13, so the singular tests check the form's invariants.
 
 -- Incremental by period: a night rewrites only the periods macros/period_facts.sql
@@ -79,7 +85,7 @@ summed as (
         period_type,
         period_start,
         period_end,
-        unit_code,
+        holding_unit_code as unit_code,
         sector_code,
         sum(c04_received_online) as c04,
         sum(c05_received_direct_postal) as c05,

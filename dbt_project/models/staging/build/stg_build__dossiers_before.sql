@@ -23,6 +23,8 @@ renamed as (
         resolution_class,
         is_received,
         is_withdrawn,
+        handover_date,
+        handover_unit_code,
 
     from source
 
