@@ -11,3 +11,17 @@
         else 'pending_overdue'
     end
 {%- endmacro %}
+
+
+{#-
+    The unit that holds a dossier on a date (submission-contract.md, unit_successions.csv): its
+    successor from the handover on (int_dossiers_latest: handover_date, handover_unit_code), the
+    unit that received it otherwise. The one place of the rule for the period facts, the marts and
+    fct_dossier.
+-#}
+{% macro holding_unit(as_of, prefix='') -%}
+    case
+        when {{ prefix }}handover_date <= {{ as_of }} then {{ prefix }}handover_unit_code
+        else {{ prefix }}unit_code
+    end
+{%- endmacro %}

@@ -18,10 +18,7 @@
         p.period_start,
         p.period_end,
         d.unit_code,
-        case
-            when d.handover_date <= p.{{ as_of }} then d.handover_unit_code
-            else d.unit_code
-        end as holding_unit_code,
+        {{ holding_unit('p.' ~ as_of, 'd.') }} as holding_unit_code,
         d.sector_code,
         {{ sign }} as sign,
         d.received_date >= p.{{ start }} as is_received_in_period,

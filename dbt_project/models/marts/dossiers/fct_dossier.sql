@@ -105,10 +105,7 @@ final as (
         dossiers.unit_code,
         dossiers.dossier_code,
         units.district_code,
-        case
-            when dossiers.handover_date <= {{ as_of_date() }} then dossiers.handover_unit_code
-            else dossiers.unit_code
-        end as holding_unit_code,
+        {{ holding_unit(as_of_date(), 'dossiers.') }} as holding_unit_code,
         dossiers.handover_date,
         dossiers.last_reporting_unit_code,
         dossiers.procedure_code,

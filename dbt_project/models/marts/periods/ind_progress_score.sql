@@ -139,10 +139,7 @@ partial_dossiers as (
         on ps.period_type = p.period_type
         and ps.period_start = p.period_start
     inner join {{ ref('int_dossiers_latest') }} as d
-        on case
-            when d.handover_date <= p.as_of_date then d.handover_unit_code
-            else d.unit_code
-        end = ps.unit_code
+        on {{ holding_unit('p.as_of_date', 'd.') }} = ps.unit_code
         -- a dossier handed over by the as-of date counts in its successor's part of the period
         -- only if the successor held it while it belonged to the district
         and coalesce(
