@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import json
 import re
@@ -47,6 +48,16 @@ def plain(text: str) -> str:
     text = text.replace("đ", "d").replace("Đ", "D")
     text = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
     return " ".join(re.sub(r"[^0-9a-z]+", " ", text.lower()).split())
+
+
+@functools.lru_cache(maxsize=4096)
+def canonical_header(key: str) -> str | None:
+    """The column a header names (HEADERS), or None; headers repeat in every file."""
+    key = plain(key)
+    for canonical, names in HEADERS.items():
+        if key in {plain(n) for n in names}:
+            return canonical
+    return None
 
 
 def to_date(text: str | None) -> dt.date | None:
@@ -127,6 +138,8 @@ class Oracle:
     data_dir: Path
     as_of: dt.date
     units: dict[str, dict] = field(default_factory=dict)
+    # every version of each unit code (units.csv has one row per version), oldest first
+    versions: dict[str, list[dict]] = field(default_factory=dict)
     sectors: dict[str, str] = field(default_factory=dict)
     # (old unit, successor, effective date), a unit's row to itself included (it kept its code)
     successions: list[tuple[str, str, dt.date]] = field(default_factory=list)
@@ -139,6 +152,7 @@ class Oracle:
         with open(self.data_dir / "reference" / "units.csv", encoding="utf-8") as f:
             for r in csv.DictReader(f):
                 self.units[r["unit_code"]] = r
+                self.versions.setdefault(r["unit_code"], []).append(r)
         with open(self.data_dir / "reference" / "procedures.csv", encoding="utf-8") as f:
             for r in csv.DictReader(f):
                 self.sectors[r["sector_code"]] = r["sector_code"]
@@ -221,9 +235,9 @@ class Oracle:
             for record in records:
                 row = {}
                 for key, value in record.items():
-                    for canonical, names in HEADERS.items():
-                        if plain(key or "") in {plain(n) for n in names}:
-                            row[canonical] = (value or "").strip() or None
+                    canonical = canonical_header(key or "")
+                    if canonical is not None:
+                        row[canonical] = (value or "").strip() or None
                 code = row.get("dossier_code")
                 if not code:
                     continue
@@ -251,8 +265,23 @@ class Oracle:
 
     # -- scopes ----------------------------------------------------------------------------
 
-    def district_units(self, district: str) -> set[str]:
-        return {c for c, u in self.units.items() if c == district or u["parent_code"] == district}
+    def in_force(self, day: dt.date) -> dict[str, dict]:
+        """Unit code -> its version in force on ``day`` (valid_from <= day <= valid_to)."""
+        out = {}
+        for code, versions in self.versions.items():
+            for u in versions:
+                start = dt.date.fromisoformat(u["valid_from"])
+                stop = dt.date.fromisoformat(u["valid_to"]) if u["valid_to"] else None
+                if start <= day and (stop is None or day <= stop):
+                    out[code] = u
+        return out
+
+    def district_units(self, district: str, day: dt.date | None = None) -> set[str]:
+        """The district-level unit and its communes: by the registry's last version of each code,
+        or, given ``day``, by the versions in force on that day (a code kept by a new unit has
+        another parent after the reform)."""
+        units = self.units if day is None else self.in_force(day)
+        return {c for c, u in units.items() if c == district or u["parent_code"] == district}
 
     def received_dossiers(self, units: set[str] | None, sector: str = "ALL") -> list[Dossier]:
         return [
