@@ -82,12 +82,9 @@
 
     successions as (
 
-        select distinct
-            cast(old_unit_code as varchar) as old_unit_code,
-            cast(successor_unit_code as varchar) as successor_unit_code,
-            cast(effective_date as date) as effective_date,
+        select distinct old_unit_code, successor_unit_code, effective_date,
         from {{ ref('stg_ingest__unit_successions') }}
-        where cast(old_unit_code as varchar) <> cast(successor_unit_code as varchar)
+        where old_unit_code <> successor_unit_code
 
     ),
 

@@ -71,14 +71,9 @@ latest as (
 -- keeps its code, e.g. in a split: it keeps its open dossiers)
 successions as (
 
-    select distinct
-        cast(old_unit_code as varchar) as old_unit_code,
-        cast(successor_unit_code as varchar) as successor_unit_code,
-        cast(effective_date as date) as effective_date,
+    select distinct old_unit_code, successor_unit_code, effective_date,
     from {{ ref('stg_ingest__unit_successions') }}
-    where cast(successor_unit_code as varchar) in (
-        select unit_code from {{ ref('stg_ingest__units') }}
-    )
+    where successor_unit_code in (select unit_code from {{ ref('stg_ingest__units') }})
 
 ),
 

@@ -9,11 +9,11 @@ source as (
 renamed as (
 
     select
-        old_unit_code,
-        successor_unit_code,
-        effective_date,
-        lower(kind) as kind,
-        note,
+        cast(old_unit_code as varchar) as old_unit_code,
+        cast(successor_unit_code as varchar) as successor_unit_code,
+        cast(effective_date as date) as effective_date,
+        lower(cast(kind as varchar)) as kind,
+        cast(note as varchar) as note,
 
     from source
 
