@@ -5,7 +5,8 @@
     last_report_date < X - r11_stale_days. For a dossier not re-derived tonight only X moves, so
     its membership can flip only if D0 < resolution_date <= D, D0 <= due_date < D or
     D0 - days <= last_report_date < D - days; the re-derived ones (raw.build_changes) are all
-    taken.
+    taken, and those handed over to a successor between D0 and D (D0 < handover_date <= D: the
+    row moves to the successor, int_history_issues__stale_pending).
 -#}
 {% macro r11_candidates() -%}
     {%- set stale_days = var('r11_stale_days', 30) -%}
@@ -15,6 +16,7 @@
         or (due_date >= {{ previous_as_of_date() }} and due_date < {{ as_of_date() }})
         or (last_report_date >= {{ previous_as_of_date() }} - {{ stale_days }}
             and last_report_date < {{ as_of_date() }} - {{ stale_days }})
+        or (handover_date > {{ previous_as_of_date() }} and handover_date <= {{ as_of_date() }})
     union
     select unit_code, dossier_code from {{ ref('stg_build__changes') }}
 {%- endmacro %}

@@ -123,9 +123,9 @@ def _marts(path: Path) -> dict[str, list[tuple]]:
         con.close()
 
 
-@pytest.fixture(scope="module")
-def reform(tmp_path_factory: pytest.TempPathFactory):
-    data_dir = tmp_path_factory.mktemp("reform")
+def _build_nights(data_dir: Path, ledgers: dict, nights: dict) -> tuple[Settings, dict]:
+    """Writes the reference and each night's ledgers, takes them in, builds and publishes night
+    after night; returns the settings and each night's build plan."""
     ref = data_dir / "reference"
     ref.mkdir(parents=True)
     (ref / "units.csv").write_text(UNITS_CSV, encoding="utf-8")
@@ -133,10 +133,10 @@ def reform(tmp_path_factory: pytest.TempPathFactory):
     (ref / "unit_successions.csv").write_text(SUCCESSIONS_CSV, encoding="utf-8")
     settings = Settings.from_env(data_dir)
     plans = {}
-    for night, days in NIGHTS.items():
+    for night, days in nights.items():
         for day in days:
             units = OLD if D(day) < D("2025-07-01") else NEW
-            rows = {u: LEDGERS[day].get(u, []) for u in units}
+            rows = {u: ledgers[day].get(u, []) for u in units}
             for path in write_night(data_dir, D(day), rows):
                 stamp = dt.datetime.combine(night, dt.time(23, 0)).timestamp()
                 os.utime(path, (stamp, stamp))
@@ -144,6 +144,25 @@ def reform(tmp_path_factory: pytest.TempPathFactory):
         plans[night] = step_build(night, settings, run_id=f"reform-{night}")
         step_publish(night, settings, run_id=f"reform-{night}")
     return settings, plans
+
+
+def _incremental_and_full(settings: Settings, night: dt.date) -> tuple[dict, dict]:
+    """The published (incremental) warehouse's marts and those of a full rebuild of ``night``."""
+    incremental = _marts(settings.warehouse_db)
+    aside = settings.warehouse_db.with_name("incremental.duckdb")
+    shutil.move(settings.warehouse_db, aside)
+    try:
+        plan = step_build(night, settings)
+        assert plan["full_refresh"]
+        full = _marts(settings.build_db)
+    finally:
+        shutil.move(aside, settings.warehouse_db)
+    return incremental, full
+
+
+@pytest.fixture(scope="module")
+def reform(tmp_path_factory: pytest.TempPathFactory):
+    return _build_nights(tmp_path_factory.mktemp("reform"), LEDGERS, NIGHTS)
 
 
 def _cohort(settings: Settings, period_type: str, start: str) -> dict[tuple[str, str], tuple]:
@@ -412,15 +431,7 @@ def test_successors_with_their_predecessors(reform) -> None:
 
 def test_incremental_equals_full_rebuild_across_the_reform(reform) -> None:
     settings, _ = reform
-    incremental = _marts(settings.warehouse_db)
-    aside = settings.warehouse_db.with_name("incremental.duckdb")
-    shutil.move(settings.warehouse_db, aside)
-    try:
-        plan = step_build(D("2025-12-31"), settings)
-        assert plan["full_refresh"]
-        full = _marts(settings.build_db)
-    finally:
-        shutil.move(aside, settings.warehouse_db)
+    incremental, full = _incremental_and_full(settings, D("2025-12-31"))
     assert sorted(full) == sorted(incremental)
     for table in full:
         assert full[table] == incremental[table], table
@@ -501,3 +512,66 @@ def test_lineage_scope_in_the_progress_score_and_service_measures(reform) -> Non
     # 08-04 (Monday) -> 08-08 (Friday) 4, D2 06-25 (Wednesday) -> 07-03 (Thursday) 6: mean 31 / 5,
     # median 5; A2 late and B2 overdue at 12-31
     assert _rows(settings, measures, []) == [(6, 5, 6.2, 5.0, 2, 1)]
+
+
+def test_a_stale_dossier_is_the_gap_of_the_unit_holding_it(reform) -> None:
+    """R11_stale_pending after the handover: B2 (received by 90102 on 06-20, due 07-15, last in
+    90102's ledger of 06-30, never re-reported) is stale as of 12-31 from
+    greatest(07-15 + 1, 06-30 + 31, handover 07-01) = 07-31 on, and it is the gap of the new 90101,
+    whose ledger carries it; C2 (90201's own, due 09-20, last reported 09-30) from 10-31 on.
+    90102, abolished, is owed nothing."""
+    settings, _ = reform
+    issues = _rows(
+        settings,
+        """select unit_code, report_date, dossier_code, detail_en from marts.dq_issues
+           where rule_id = 'R11_stale_pending' order by dossier_code""",
+        [],
+    )
+    assert [r[:3] for r in issues] == [
+        ("90101", D("2025-07-31"), "B2"),
+        ("90201", D("2025-10-31"), "C2"),
+    ]
+    assert issues[0][3].endswith("; received by unit 90102, handed over on 2025-07-01")
+    assert "received by" not in issues[1][3]
+    gaps = _rows(
+        settings,
+        """select unit_code, dossier_code, status, first_seen_date from marts.dq_gap_status
+           where rule_id = 'R11_stale_pending' order by dossier_code""",
+        [],
+    )
+    assert gaps == [
+        ("90101", "B2", "open", D("2025-07-31")),
+        ("90201", "C2", "open", D("2025-10-31")),
+    ]
+    # fct_dossier keeps B2 under 90102 and counts the successor's gap on it
+    counts = dict(
+        _rows(
+            settings,
+            """select f.unit_code || '/' || f.dossier_code,
+                      f.issue_count - (select count(*) from marts.dq_issues i
+                                       where i.dossier_code = f.dossier_code
+                                         and i.unit_code = f.unit_code)
+               from marts.fct_dossier f where f.dossier_code in ('B2', 'C2')""",
+            [],
+        )
+    )
+    assert counts == {"90102/B2": 1, "90201/C2": 0}
+
+
+def test_a_dossier_stale_at_the_handover_moves_to_the_successor(tmp_path) -> None:
+    """B9, received by 90102 on 03-04, due 03-12, pending, last in its ledger of 03-31: stale from
+    greatest(03-13, 03-31 + 31) = 05-01, 90102's gap on 06-30. On 07-01 it is handed over to the
+    new 90101 with nothing reported: the incremental night moves the gap to 90101 from 07-01 on,
+    as a full rebuild does (macros/stale_pending.sql takes the dossiers handed over since the
+    previous night)."""
+    ledgers = {day: {u: list(rows) for u, rows in units.items()} for day, units in LEDGERS.items()}
+    ledgers["2025-03-31"]["90102"].append(dossier("B9", "2025-03-04", "2025-03-12", 4))
+    nights = {night: days for night, days in NIGHTS.items() if night <= D("2025-07-01")}
+    settings, plans = _build_nights(tmp_path / "data", ledgers, nights)
+    assert [p["full_refresh"] for p in plans.values()] == [True, False]
+    stale = """select unit_code, report_date, dossier_code from marts.dq_issues
+               where rule_id = 'R11_stale_pending'"""
+    assert _rows(settings, stale, []) == [("90101", D("2025-07-01"), "B9")]
+    incremental, full = _incremental_and_full(settings, D("2025-07-01"))
+    for table in ("dq_issues", "dq_gap_status", "fct_dossier"):
+        assert full[table] == incremental[table], table

@@ -1,5 +1,6 @@
 -- One row per (unit_code, dossier_code): its latest known state (int_dossiers_latest), district,
--- outcome as of D and number of dq_issues rows. unit_code is the unit that received the dossier;
+-- outcome as of D and number of dq_issues rows about it (also those of a successor's ledger on it
+-- after the handover). unit_code is the unit that received the dossier;
 -- after a succession's handover (submission-contract.md) holding_unit_code is its successor from
 -- handover_date on, and last_reporting_unit_code the unit whose ledger reported its latest state.
 --
@@ -30,15 +31,36 @@ units as (
 
 ),
 
+-- the dossiers handed over to a successor that has no dossier of its own under the same code
+handed_over as (
+
+    select
+        handed.unit_code,
+        handed.dossier_code,
+        handed.handover_unit_code,
+    from {{ ref('int_dossiers_latest') }} as handed
+    anti join {{ ref('int_dossiers_latest') }} as own
+        on own.unit_code = handed.handover_unit_code
+        and own.dossier_code = handed.dossier_code
+    where handed.handover_unit_code is not null
+
+),
+
+-- the dq_issues rows about each dossier, under the dossier's key: a gap of a successor's ledger on
+-- a dossier it carries on for a predecessor (a finding on its row, R11 after the handover) is
+-- keyed by the successor in dq_issues and counts here for the predecessor's dossier
 issue_counts as (
 
     select
-        unit_code,
-        dossier_code,
+        coalesce(handed_over.unit_code, issues.unit_code) as unit_code,
+        issues.dossier_code,
         count(*) as issue_count,
-    from {{ ref('int_issues_unioned') }}
-    where dossier_code is not null
-    group by unit_code, dossier_code
+    from {{ ref('int_issues_unioned') }} as issues
+    left join handed_over
+        on issues.unit_code = handed_over.handover_unit_code
+        and issues.dossier_code = handed_over.dossier_code
+    where issues.dossier_code is not null
+    group by all
 
 ),
 
