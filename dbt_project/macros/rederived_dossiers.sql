@@ -7,12 +7,15 @@
     the model and put only_changed_dossiers() in the `where` of its input, or read the states
     dossier_states_to_derive() names.
 -#}
-{% macro rederived_dossiers_config(on_schema_change='ignore') -%}
+{#- `unit_column` names the model's column that holds the dossier's key unit (the unit that
+    received it): `unit_code`, or `received_unit_code` in a gap model whose unit_code is the unit
+    whose ledger has the gap. -#}
+{% macro rederived_dossiers_config(on_schema_change='ignore', unit_column='unit_code') -%}
     {{ config(
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change=on_schema_change,
-        pre_hook="{% set changes = ref('stg_build__changes') %}{% if is_incremental() %}delete from {{ this }} where (unit_code, dossier_code) in (select (unit_code, dossier_code) from {{ changes }}){% endif %}",
+        pre_hook="{% set changes = ref('stg_build__changes') %}{% if is_incremental() %}delete from {{ this }} where (" ~ unit_column ~ ", dossier_code) in (select (unit_code, dossier_code) from {{ changes }}){% endif %}",
     ) }}
 {%- endmacro %}
 

@@ -558,20 +558,34 @@ def test_a_stale_dossier_is_the_gap_of_the_unit_holding_it(reform) -> None:
     assert counts == {"90102/B2": 1, "90201/C2": 0}
 
 
-def test_a_dossier_stale_at_the_handover_moves_to_the_successor(tmp_path) -> None:
+def test_the_successors_gaps_on_the_dossiers_it_carries_on(tmp_path) -> None:
     """B9, received by 90102 on 03-04, due 03-12, pending, last in its ledger of 03-31: stale from
     greatest(03-13, 03-31 + 31) = 05-01, 90102's gap on 06-30. On 07-01 it is handed over to the
     new 90101 with nothing reported: the incremental night moves the gap to 90101 from 07-01 on,
     as a full rebuild does (macros/stale_pending.sql takes the dossiers handed over since the
-    previous night)."""
+    previous night). The same night the new 90101 reports 901's D2 with its due date moved from
+    07-05 to 07-06 (R12) and its status back from 4 to 2 (R14): gaps of 90101's ledger, counted in
+    901's D2."""
     ledgers = {day: {u: list(rows) for u, rows in units.items()} for day, units in LEDGERS.items()}
     ledgers["2025-03-31"]["90102"].append(dossier("B9", "2025-03-04", "2025-03-12", 4))
+    ledgers["2025-07-01"] = {"90101": [dossier("D2", "2025-06-25", "2025-07-06", 2)]}
     nights = {night: days for night, days in NIGHTS.items() if night <= D("2025-07-01")}
     settings, plans = _build_nights(tmp_path / "data", ledgers, nights)
     assert [p["full_refresh"] for p in plans.values()] == [True, False]
-    stale = """select unit_code, report_date, dossier_code from marts.dq_issues
-               where rule_id = 'R11_stale_pending'"""
-    assert _rows(settings, stale, []) == [("90101", D("2025-07-01"), "B9")]
+    history = """select rule_id, unit_code, report_date, dossier_code from marts.dq_issues
+                 where source = 'history' and rule_id <> 'R01_missing_submission' order by all"""
+    assert _rows(settings, history, []) == [
+        ("R11_stale_pending", "90101", D("2025-07-01"), "B9"),
+        ("R12_retroactive_edit", "90101", D("2025-07-01"), "D2"),
+        ("R14_status_regression", "90101", D("2025-07-01"), "D2"),
+    ]
+    counts = """select unit_code, dossier_code, holding_unit_code, issue_count
+                from marts.fct_dossier where dossier_code in ('B9', 'D2') order by all"""
+    # 901's own ledger has no gap on D2: its two are 90101's
+    assert _rows(settings, counts, []) == [
+        ("901", "D2", "90101", 2),
+        ("90102", "B9", "90101", 1),
+    ]
     incremental, full = _incremental_and_full(settings, D("2025-07-01"))
     for table in ("dq_issues", "dq_gap_status", "fct_dossier"):
         assert full[table] == incremental[table], table

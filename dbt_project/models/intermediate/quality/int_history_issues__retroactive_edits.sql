@@ -5,11 +5,15 @@
 -- is not an edit. One row per dossier and submission that changed it; report_date = that
 -- submission's report date.
 
+-- The gap is the ledger's that carries the submission: unit_code is the unit whose file holds the
+-- row (a successor's, on a dossier it carries on for a predecessor: docs/warehouse.md,
+-- "Successions"), received_unit_code the unit that received the dossier (its key).
+
 -- Incremental like int_dossier_states (a dossier's findings depend on its own history only): only
 -- the dossiers of raw.build_changes are re-derived, from their states in
 -- int_dossier_states_rederived.
 
-{{ rederived_dossiers_config() }}
+{{ rederived_dossiers_config(unit_column='received_unit_code') }}
 
 with
 
@@ -54,7 +58,7 @@ final as (
         'error' as severity,
         file_id,
         row_number,
-        unit_code,
+        reporting_unit_code as unit_code,
         report_date,
         dossier_code,
         'Hồ sơ ' || dossier_code || ' bị sửa lùi: '
@@ -78,6 +82,7 @@ final as (
             || ' (ledger of ' || strftime(previous_report_date, '%Y-%m-%d') || ' → '
             || strftime(report_date, '%Y-%m-%d') || ')' as detail_en,
         'history' as source,
+        unit_code as received_unit_code,
     from edits
 
 )

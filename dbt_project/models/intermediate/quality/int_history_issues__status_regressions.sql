@@ -4,11 +4,15 @@
 -- result ready < 10 returned, 3 refused, 7 withdrawn (final). E.g. 10 -> 4, 9 -> 5, 7 -> 4, 4 -> 2.
 -- One row per dossier and submission that moved it back; report_date = that submission's.
 
+-- The gap is the ledger's that carries the submission: unit_code is the unit whose file holds the
+-- row (a successor's, on a dossier it carries on for a predecessor: docs/warehouse.md,
+-- "Successions"), received_unit_code the unit that received the dossier (its key).
+
 -- Incremental like int_dossier_states (a dossier's findings depend on its own history only): only
 -- the dossiers of raw.build_changes are re-derived, from their states in
 -- int_dossier_states_rederived.
 
-{{ rederived_dossiers_config() }}
+{{ rederived_dossiers_config(unit_column='received_unit_code') }}
 
 with
 
@@ -42,7 +46,7 @@ final as (
         'warning' as severity,
         file_id,
         row_number,
-        unit_code,
+        reporting_unit_code as unit_code,
         report_date,
         dossier_code,
         'Hồ sơ ' || dossier_code || ' lùi trạng thái ' || previous_status_code || ' → '
@@ -52,6 +56,7 @@ final as (
             || status_code || ' (ledger of ' || strftime(previous_report_date, '%Y-%m-%d') || ' → '
             || strftime(report_date, '%Y-%m-%d') || ')' as detail_en,
         'history' as source,
+        unit_code as received_unit_code,
     from states
 
 )
