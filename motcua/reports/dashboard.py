@@ -1058,20 +1058,35 @@ def district_page(data: dict, district: dict) -> str:
         ("#online", "Trực tuyến"),
         ("#records", "Ghi chép sổ"),
     ]
-    payload = {
-        k: v for k, v in data.items() if k not in ("districts", "province", "units", "lineages")
-    }
-    payload["district"] = district
-    return page(
+    return _scope_page(
+        data,
+        "district",
+        district,
         f"{district['name']} — giải quyết thủ tục hành chính",
         f"district {district['scope_code']} dashboard",
-        data,
-        payload,
         sections,
         charts,
         nav,
-        "",
     )
+
+
+def _scope_page(
+    data: dict,
+    key: str,
+    scope: dict,
+    title_vi: str,
+    title_en: str,
+    sections: list[str],
+    charts: Charts,
+    nav: list[tuple[str, str]],
+) -> str:
+    """The page of one scope (a district, a lineage) beside index.html: its data are the
+    province-wide parts of ``data`` without the other scopes, and the scope under ``key``."""
+    payload = {
+        k: v for k, v in data.items() if k not in ("districts", "province", "units", "lineages")
+    }
+    payload[key] = scope
+    return page(title_vi, title_en, data, payload, sections, charts, nav, "")
 
 
 def _predecessors(lineage: dict) -> str:
@@ -1095,19 +1110,15 @@ def lineage_page(data: dict, lineage: dict) -> str:
         ("#history", "Theo quý, từng đơn vị"),
         ("#trend", "Theo tháng"),
     ]
-    payload = {
-        k: v for k, v in data.items() if k not in ("districts", "province", "units", "lineages")
-    }
-    payload["lineage"] = lineage
-    return page(
+    return _scope_page(
+        data,
+        "lineage",
+        lineage,
         f"{lineage['name'] or lineage['scope_code']} và các đơn vị tiền thân",
         f"unit {lineage['scope_code']} with its predecessors",
-        data,
-        payload,
         sections,
         charts,
         nav,
-        "",
     )
 
 

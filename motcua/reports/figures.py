@@ -68,6 +68,18 @@ COHORT_COLUMNS = """
     c.on_time_rate_of_resolved
 """
 
+# A scope's monthly trend (cohort, online share, progress score), all sectors: the columns, and the
+# joins and filters up to the scope level (one parameter), to which a caller adds its own.
+TREND_COLUMNS = """c.period_start, c.period_end, c.period_label, c.is_complete, c.received,
+    c.returned_on_time, c.returned_late, c.in_process, c.on_time_rate, s.received_online,
+    s.online_share, p.progress_score"""
+TREND_FROM = """from marts.ind_cohort c
+    left join marts.ind_service_measures s using (period_type, period_start, period_end,
+        scope_level, scope_code, sector_code)
+    left join marts.ind_progress_score p using (period_type, period_start, period_end,
+        scope_level, scope_code, sector_code)
+    where c.period_type = 'month' and c.scope_level = ? and c.sector_code = 'ALL'"""
+
 
 def _headline_period(con: duckdb.DuckDBPyConnection, period_type: str) -> tuple | None:
     """(period_start, period_end, period_label) of the latest complete period of the type, else
@@ -160,19 +172,7 @@ def scope_figures(
         )
     trend = _dicts(
         con,
-        """
-        select c.period_start, c.period_end, c.period_label, c.is_complete, c.received,
-               c.returned_on_time, c.returned_late, c.in_process, c.on_time_rate,
-               s.received_online, s.online_share, p.progress_score
-        from marts.ind_cohort c
-        left join marts.ind_service_measures s using (period_type, period_start, period_end,
-            scope_level, scope_code, sector_code)
-        left join marts.ind_progress_score p using (period_type, period_start, period_end,
-            scope_level, scope_code, sector_code)
-        where c.period_type = 'month' and c.scope_level = ? and c.scope_code = ?
-          and c.sector_code = 'ALL'
-        order by c.period_start
-        """,
+        f"select {TREND_COLUMNS} {TREND_FROM} and c.scope_code = ? order by c.period_start",
         [scope_level, scope_code],
     )
     quarter = periods.get("quarter")
@@ -251,7 +251,8 @@ def backlog_rows(
 def record_keeping_rows(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> dict:
     """Read once for every page: the R01 rows of the last :data:`CALENDAR_DAYS` days, the unit
     scorecard and the units' accountability (``dq_unit_accountability``: gaps opened, fixed and
-    still open, days to fix) of the month of ``as_of``, and the gaps per unit and rule
+    still open, days to fix; the units in force that month, which it ranks) of the month of
+    ``as_of``, and the gaps per unit and rule
     (``dq_issues`` may hold millions of rows: it is scanned once)."""
     first_day = as_of - dt.timedelta(days=CALENDAR_DAYS - 1)
     month = as_of.replace(day=1)
@@ -275,7 +276,8 @@ def record_keeping_rows(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> dict:
         "select a.rank_in_province, a.unit_code, s.unit_name, a.gaps_opened, a.gaps_fixed, "
         "a.gaps_open_at_month_end, a.median_days_to_fix, a.fixed_within_7_days_rate "
         "from marts.dq_unit_accountability as a left join marts.dq_unit_scorecard as s "
-        "on s.unit_code = a.unit_code and s.month = a.month where a.month = ? "
+        "on s.unit_code = a.unit_code and s.month = a.month "
+        "where a.month = ? and a.rank_in_province is not null "
         "order by a.rank_in_province, a.unit_code",
         [month],
     )
@@ -370,18 +372,7 @@ def lineages(con: duckdb.DuckDBPyConnection, periods: dict[str, tuple]) -> list[
                 pages[row["scope_code"]]["headline"].append(row)
     for row in _dicts(
         con,
-        """
-        select c.scope_code, c.period_start, c.period_end, c.period_label, c.is_complete,
-               c.received, c.returned_on_time, c.returned_late, c.in_process, c.on_time_rate,
-               s.received_online, s.online_share, p.progress_score
-        from marts.ind_cohort c
-        left join marts.ind_service_measures s using (period_type, period_start, period_end,
-            scope_level, scope_code, sector_code)
-        left join marts.ind_progress_score p using (period_type, period_start, period_end,
-            scope_level, scope_code, sector_code)
-        where c.period_type = 'month' and c.scope_level = ? and c.sector_code = 'ALL'
-        order by c.scope_code, c.period_start
-        """,
+        f"select c.scope_code, {TREND_COLUMNS} {TREND_FROM} order by c.scope_code, c.period_start",
         [LINEAGE],
     ):
         if row["scope_code"] in pages:
