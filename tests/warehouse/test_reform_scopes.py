@@ -393,6 +393,18 @@ def test_units_in_force_each_night(reform) -> None:
     assert _rows(settings, july_scores, [D("2025-06-01")]) == [
         (u, 30, 1) for u in ("901", "90101", "90102", "902", "90201", "S01")
     ]
+    # the accountability ranks the units in force in the month; the units gone on 06-30 keep
+    # their rows (their R01 gaps of before stay open), unranked
+    ranked = """select unit_code, rank_in_province from marts.dq_unit_accountability
+                where month = ? order by 1"""
+    june_ranks = _rows(settings, ranked, [D("2025-06-01")])
+    assert [u for u, rank in june_ranks if rank is not None] == sorted(OLD)
+    assert min(rank for _, rank in june_ranks) == 1
+    for month in ("2025-07-01", "2025-12-01"):
+        ranks = dict(_rows(settings, ranked, [D(month)]))
+        assert sorted(ranks) == sorted(set(OLD) | set(NEW))
+        assert sorted(u for u, rank in ranks.items() if rank is not None) == sorted(NEW)
+        assert min(rank for rank in ranks.values() if rank is not None) == 1
 
 
 def test_successors_with_their_predecessors(reform) -> None:

@@ -1,8 +1,11 @@
 -- Accountability per unit and month (issue #17), from the gap lifecycle (dq_gap_status): gaps
 -- opened (first seen in the month), fixed (fixed in the month), still open at the month's end (or
 -- at D for the running month), the median days to fix of the gaps fixed in the month, and the share
--- of the month's new gaps fixed within 7 days. rank_in_province: 1 = the most gaps still open.
--- Every unit with a gap ever, every month from its first gap's month to D's.
+-- of the month's new gaps fixed within 7 days. rank_in_province: 1 = the most gaps still open,
+-- among the units in force at least one day of the month (reference/units.csv versions); NULL for
+-- a unit not in force then (e.g. a commune merged away on 2025-07-01, whose late ledgers may still
+-- fix its old gaps: its rows go on, unranked). Every unit with a gap ever, every month from its
+-- first gap's month to D's.
 
 with
 
@@ -10,6 +13,12 @@ gaps as (
 
     select * from {{ ref('dq_gap_status') }}
     where unit_code is not null
+
+),
+
+unit_versions as (
+
+    select * from {{ ref('stg_ingest__units') }}
 
 ),
 
@@ -78,6 +87,19 @@ still_open as (
 
 ),
 
+in_force as (
+
+    select distinct
+        unit_months.unit_code,
+        unit_months.month,
+    from unit_months
+    inner join unit_versions
+        on unit_versions.unit_code = unit_months.unit_code
+        and unit_versions.valid_from <= last_day(unit_months.month)
+        and coalesce(unit_versions.valid_to, date '9999-12-31') >= unit_months.month
+
+),
+
 final as (
 
     select
@@ -90,10 +112,14 @@ final as (
         coalesce(opened.fixed_within_7_days, 0) as fixed_within_7_days,
         cast(opened.fixed_within_7_days as double) / nullif(opened.gaps_opened, 0)
             as fixed_within_7_days_rate,
-        cast(dense_rank() over (
-            partition by unit_months.month
-            order by coalesce(still_open.gaps_open_at_month_end, 0) desc
-        ) as integer) as rank_in_province,
+        if(
+            in_force.unit_code is null,
+            null,
+            cast(dense_rank() over (
+                partition by unit_months.month, in_force.unit_code is null
+                order by coalesce(still_open.gaps_open_at_month_end, 0) desc
+            ) as integer)
+        ) as rank_in_province,
         {{ as_of_date() }} as as_of_date,
     from unit_months
     left join opened
@@ -105,6 +131,9 @@ final as (
     left join still_open
         on still_open.unit_code = unit_months.unit_code
         and still_open.month = unit_months.month
+    left join in_force
+        on in_force.unit_code = unit_months.unit_code
+        and in_force.month = unit_months.month
 
 )
 
