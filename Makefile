@@ -8,7 +8,7 @@ STAMP := $(VENV)/.motcua-installed
 
 export MOTCUA_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: install install-chromium install-services demo test test-production lint format lock docs bench bench-ingest bench-validate bench-incremental bench-report bench-feedback clean
+.PHONY: install install-chromium install-services demo test test-production lint format lock docs bench bench-ingest bench-validate bench-incremental bench-report bench-feedback bench-dag bench-demo clean
 
 install: $(STAMP)
 
@@ -54,7 +54,7 @@ docs: install
 	$(PY) -m motcua.warehouse.docs
 
 # Benchmarks: each prints its figures, its last line is the ratio the issue targets.
-bench: bench-ingest bench-validate bench-incremental bench-report bench-feedback
+bench: bench-ingest bench-validate bench-incremental bench-report bench-feedback bench-dag bench-demo
 
 bench-ingest: install
 	$(PY) benchmarks/ingest.py
@@ -70,6 +70,13 @@ bench-report: install
 
 bench-feedback: install
 	$(PY) benchmarks/feedback.py
+
+bench-dag: install
+	$(PY) benchmarks/dag_parse.py
+
+# The hatinh-2026 demo end to end (issue #14: within 10 minutes on 2 cores).
+bench-demo: install
+	$(PY) benchmarks/demo.py --profile hatinh-2026 --end-to-end
 
 # Regenerate the lock after changing pyproject.toml's dependencies.
 lock: install

@@ -15,7 +15,6 @@ import os
 import re
 import shutil
 import tempfile
-import time
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -358,12 +357,8 @@ def hatinh(tmp_path_factory):
         prefix="motcua-demo-", dir=shm or tmp_path_factory.getbasetemp()
     ) as tmp:
         data_dir = Path(tmp)
-        t0 = time.perf_counter()
         report = generate_province(data_dir, seed=2009, profile="hatinh")
-        gen_seconds = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        landing = read_landing(data_dir)
-        yield report, landing, data_dir, gen_seconds, time.perf_counter() - t0
+        yield report, read_landing(data_dir), data_dir
 
 
 @pytest.fixture(scope="module")
@@ -378,8 +373,8 @@ def small(tmp_path_factory):
 
 
 def test_hatinh_reproduces_the_review(hatinh):
-    report, landing, data_dir, gen_seconds, read_seconds = hatinh
-    assert gen_seconds + read_seconds < 60, (gen_seconds, read_seconds)
+    # (how long the generation takes: benchmarks/demo.py)
+    report, landing, data_dir = hatinh
     figures = cohort(landing, START, END)
     assert figures == {
         "received": 49_860,
@@ -396,7 +391,7 @@ def test_hatinh_reproduces_the_review(hatinh):
 
 
 def test_hatinh_registry(hatinh):
-    _, _, data_dir, _, _ = hatinh
+    _, _, data_dir = hatinh
     units = read_units(data_dir)
     # one merger before the period: 18620 + 18621 -> 18619 on 2008-01-01 (262 communes in force)
     versions = {u["unit_code"]: u for u in units}
@@ -439,7 +434,7 @@ def test_hatinh_registry(hatinh):
 
 
 def test_hatinh_submissions_and_gaps(hatinh):
-    report, landing, data_dir, _, _ = hatinh
+    report, landing, data_dir = hatinh
     units = read_units(data_dir)
     expected = expected_submissions(units, START, END)
     present = set(landing.files)

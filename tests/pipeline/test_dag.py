@@ -1,21 +1,21 @@
-"""DAG integrity: the DAG folder imports cleanly, fast, and wires the nightly steps in order."""
+"""DAG integrity: the DAG folder imports cleanly, without heavy modules, and wires the nightly steps
+in order (how fast it parses: benchmarks/dag_parse.py)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
-import time
 
 from motcua.common.config import DAGS_DIR
 
 
-def test_dag_file_parses_fast_and_without_heavy_imports(tmp_path):
-    """Import the DAG file in a fresh interpreter: no error, no dbt/GX/duckdb at parse time."""
+def test_dag_file_parses_without_heavy_imports(tmp_path):
+    """Import the DAG file in a fresh interpreter: no error, no dbt/GX/duckdb at parse time (its
+    parse time is measured by benchmarks/dag_parse.py, against a minimal DAG file)."""
     code = (
-        "import sys, time, importlib.util as u\n"
+        "import sys, importlib.util as u\n"
         f"spec = u.spec_from_file_location('m', r'{DAGS_DIR / 'motcua_nightly.py'}')\n"
-        "m = u.module_from_spec(spec); t = time.monotonic(); spec.loader.exec_module(m)\n"
-        "print(round(time.monotonic() - t, 3))\n"
+        "m = u.module_from_spec(spec); spec.loader.exec_module(m)\n"
         "print(sorted(k for k in ('great_expectations', 'dbt', 'duckdb') if k in sys.modules))\n"
     )
     env = {
@@ -23,7 +23,6 @@ def test_dag_file_parses_fast_and_without_heavy_imports(tmp_path):
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "PATH": "/usr/bin:/bin",
     }
-    # Airflow itself is imported first (not the DAG's cost), then the DAG file is timed.
     result = subprocess.run(
         [sys.executable, "-c", "import airflow.sdk\n" + code],
         capture_output=True,
@@ -31,9 +30,7 @@ def test_dag_file_parses_fast_and_without_heavy_imports(tmp_path):
         env=env,
         check=True,
     )
-    elapsed, heavy = result.stdout.strip().splitlines()[-2:]
-    assert heavy == "[]"
-    assert float(elapsed) < 1.0
+    assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_dagbag_has_the_nightly_dag_without_cycles(tmp_path, monkeypatch):
@@ -41,12 +38,11 @@ def test_dagbag_has_the_nightly_dag_without_cycles(tmp_path, monkeypatch):
     monkeypatch.setenv("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
     from airflow.dag_processing.dagbag import DagBag
 
-    started = time.monotonic()
+    # a file slower to import than core.dagbag_import_timeout (30 s) would be an import error
     bag = DagBag(dag_folder=str(DAGS_DIR))
     assert bag.import_errors == {}
     assert list(bag.dags) == ["motcua_nightly"]
     dag = bag.dags["motcua_nightly"]
-    assert time.monotonic() - started < 30
     # a straight line: ingest → validate → build → test → publish → report
     order = ["ingest", "validate", "build", "test", "publish", "report"]
     assert sorted(dag.task_ids) == sorted(order)
