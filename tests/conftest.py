@@ -34,3 +34,12 @@ def gap_nights(tmp_path_factory):
     from tests.support.gap_nights import build_gap_nights
 
     return build_gap_nights(tmp_path_factory.mktemp("gap_nights") / "data")
+
+
+@pytest.fixture(scope="session")
+def reform(tmp_path_factory):
+    """The reform province of :mod:`tests.support.reform`, its nights taken in, built and published
+    once for the session: (settings, each night's build plan)."""
+    from tests.support.reform import LEDGERS, NIGHTS, build_nights
+
+    return build_nights(tmp_path_factory.mktemp("reform") / "data", LEDGERS, NIGHTS)

@@ -8,6 +8,11 @@ code, field, what the gap is and what to do, since when), oldest first, and a su
 feedback --unit U [--date D]`` writes one on demand; with ``--date`` the gaps open on that night,
 read from the lifecycle (first seen by D, not fixed by D).
 
+A unit gone by the as-of date (merged or abolished on a succession of
+``reference/unit_successions.csv``) gets no workbook: its open gaps are listed in its latest
+successor's, whose ledger now carries its dossiers and which may still send its missing ledgers,
+each gap's detail starting with "Sổ của đơn vị tiền thân <code> <name>:".
+
 No personal data: the dossier code and the row number identify the record; the details are those
 of ``marts.dq_issues`` (dates, codes, field names).
 
@@ -191,10 +196,47 @@ def _rules_values() -> str:
     return "values " + ", ".join(rows)
 
 
+def _recipients_sql(day: str) -> str:
+    """SQL of ``recipients(unit_code, recipient, unit_name)``: who is told of a unit's gaps on
+    ``day``. A unit in force that day (a version of ``dim_unit`` covers it), or one without a
+    successor, is told of its own; a unit gone by then (merged, abolished: its ledger is kept by
+    another now, docs/warehouse.md, "Successions") has its gaps listed in the workbook of its latest
+    successor (``map_unit_successor``; of a split, the lowest code), each naming it."""
+    return f"""
+        recipients as (
+            select
+                units.unit_code,
+                if(units.in_force, units.unit_code, coalesce(successors.successor, units.unit_code))
+                    as recipient,
+                units.unit_name,
+            from (
+                select
+                    unit_code,
+                    arg_max(unit_name, coalesce(valid_from, date '1900-01-01')) as unit_name,
+                    bool_or(coalesce(valid_from, date '1900-01-01') <= {day}
+                        and (valid_to is null or valid_to >= {day})) as in_force,
+                from marts.dim_unit
+                group by unit_code
+            ) as units
+            left join (
+                select unit_code, min(successor_unit_code) as successor
+                from marts.map_unit_successor
+                where steps > 0
+                group by unit_code
+            ) as successors using (unit_code)
+        ),
+        routed_gaps as (
+            select g.*, coalesce(r.recipient, g.unit_code) as recipient, r.unit_name,
+            from marts.dq_gap_status as g
+            left join recipients as r using (unit_code)
+            where g.unit_code is not null
+        )"""
+
+
 def _gap_query(as_of: dt.date, unit: str | None) -> str:
     """One row per unit: its open gaps as of ``as_of``, rendered as sheet XML and csv lines."""
     day = sql_literal(as_of)
-    only_unit = f"and g.unit_code = {sql_literal(unit)}" if unit else ""
+    only_unit = f"and g.recipient = {sql_literal(unit)}" if unit else ""
     # the fields an R03 / R04 detail names ("Thiếu trường bắt buộc: A, B"; ": A \"x\"; B \"y\"")
     fields = """case
             when g.rule_id = 'R03_missing_required'
@@ -234,21 +276,21 @@ def _gap_query(as_of: dt.date, unit: str | None) -> str:
     return f"""
         with
         rules(rule_id, title_vi, field_vi, action_vi) as ({_rules_values()}),
+        {_recipients_sql(day)},
         gaps as (
             select
                 g.*,
                 coalesce(m.landing_path, {sql_literal(NO_FILE)}) as file_label,
                 {fields} as fields,
-            from marts.dq_gap_status as g
+            from routed_gaps as g
             left join marts.ops_file_manifest as m on m.file_id = g.file_id
-            where g.unit_code is not null
-                and g.first_seen_date <= {day}
+            where g.first_seen_date <= {day}
                 and (g.fixed_date is null or g.fixed_date > {day})
                 {only_unit}
         ),
         described as (
             select
-                gaps.unit_code,
+                gaps.recipient,
                 gaps.rule_id,
                 coalesce(rules.title_vi, gaps.rule_id) as title_vi,
                 gaps.report_date,
@@ -257,7 +299,10 @@ def _gap_query(as_of: dt.date, unit: str | None) -> str:
                 gaps.dossier_code,
                 replace(coalesce(rules.field_vi, ''), '{{truong}}', coalesce(gaps.fields, ''))
                     as field_vi,
-                gaps.detail_vi,
+                if(gaps.recipient = gaps.unit_code, '',
+                    'Sổ của đơn vị tiền thân ' || gaps.unit_code
+                        || coalesce(' ' || gaps.unit_name, '') || ': ')
+                    || gaps.detail_vi as detail_vi,
                 replace(replace(
                     case
                         when gaps.rule_id = 'R05_unknown_reference' and gaps.row_number is null
@@ -269,7 +314,7 @@ def _gap_query(as_of: dt.date, unit: str | None) -> str:
                 gaps.first_seen_date,
                 cast({day} - gaps.first_seen_date as integer) as days_open,
                 {HEADER_ROW} + row_number() over (
-                    partition by gaps.unit_code
+                    partition by gaps.recipient
                     order by gaps.first_seen_date, gaps.report_date nulls first, gaps.rule_id,
                         gaps.dossier_code nulls first, gaps.row_number nulls first, gaps.issue_id
                 ) as _r,
@@ -277,12 +322,12 @@ def _gap_query(as_of: dt.date, unit: str | None) -> str:
             left join rules on rules.rule_id = gaps.rule_id
         )
         select
-            unit_code,
+            recipient,
             count(*) as n,
             string_agg('<row r="' || _r || '">' || {xml_cells} || '</row>', '' order by _r),
             string_agg({csv_cells}, chr(13) || chr(10) order by _r),
         from described
-        group by unit_code
+        group by recipient
     """
 
 
@@ -299,11 +344,11 @@ def _summary_query(as_of: dt.date) -> str:
             from marts.dim_unit
             group by unit_code
         ),
+        {_recipients_sql(day)},
         open_gaps as (
-            select unit_code, count(*) as n from marts.dq_gap_status
-            where unit_code is not null and first_seen_date <= {day}
-                and (fixed_date is null or fixed_date > {day})
-            group by unit_code
+            select recipient as unit_code, count(*) as n from routed_gaps
+            where first_seen_date <= {day} and (fixed_date is null or fixed_date > {day})
+            group by recipient
         ),
         ranked as (
             select units.unit_code, coalesce(open_gaps.n, 0) as n,
@@ -313,20 +358,18 @@ def _summary_query(as_of: dt.date) -> str:
             where units.in_force
         ),
         month_counts as (
-            select unit_code,
+            select recipient as unit_code,
                 count(*) filter (where first_seen_date between {month} and {day}) as opened,
                 count(*) filter (where fixed_date between {month} and {day}) as fixed
-            from marts.dq_gap_status
-            where unit_code is not null
-            group by unit_code
+            from routed_gaps
+            group by recipient
         ),
         by_rule as (
             select unit_code,
                 list(struct_pack(rule_id := rule_id, n := n) order by rule_id) as rules
             from (
-                select unit_code, rule_id, count(*) as n from marts.dq_gap_status
-                where unit_code is not null and first_seen_date <= {day}
-                    and (fixed_date is null or fixed_date > {day})
+                select recipient as unit_code, rule_id, count(*) as n from routed_gaps
+                where first_seen_date <= {day} and (fixed_date is null or fixed_date > {day})
                 group by all
             )
             group by unit_code
@@ -334,7 +377,7 @@ def _summary_query(as_of: dt.date) -> str:
         codes as (
             select unit_code from units
             union
-            select distinct unit_code from marts.dq_gap_status where unit_code is not null
+            select distinct recipient from routed_gaps
         )
         select codes.unit_code, units.name, coalesce(m.opened, 0), coalesce(m.fixed, 0),
             r.rank, r.units_ranked, b.rules
@@ -379,6 +422,17 @@ def collect(
                 f"unit {unit} is not in the warehouse's unit registry (marts.dim_unit); "
                 "give a unit_code of reference/units.csv"
             )
+        if unit:
+            (recipient,) = con.execute(
+                f"with {_recipients_sql(sql_literal(day))} "
+                "select recipient from recipients where unit_code = ?",
+                [unit],
+            ).fetchone()
+            if recipient != unit:
+                raise PipelineError(
+                    f"unit {unit} is no longer in force on {day}: its open gaps are in the "
+                    f"feedback of its successor (--unit {recipient})"
+                )
         out: dict[str, UnitFeedback] = {}
         for code, n, sheet_rows, csv_rows in con.execute(_gap_query(day, unit)).fetchall():
             out[code] = UnitFeedback(code, code, day, n, sheet_rows=sheet_rows, csv_rows=csv_rows)

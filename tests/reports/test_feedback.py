@@ -11,6 +11,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import duckdb
 import openpyxl
 import pytest
 
@@ -168,3 +169,51 @@ def test_bad_requests_say_what_to_do(gap_nights, tmp_path) -> None:
     with pytest.raises(PipelineError, match="as of 2009-03-05: there is no feedback"):
         write_unit_feedback(settings, "445", N4 + dt.timedelta(days=1), tmp_path)
     assert N1 < N4
+
+
+def test_a_unit_gone_is_reported_in_its_successors_workbook(reform) -> None:
+    """After the reform (tests/support/reform.py, as of 2025-12-31): 901 and 902, abolished, and
+    90102, merged into 90101, get no workbook; their open gaps (the ledgers they never sent from
+    02-01 to 06-29, R01, which late files may still fix) are listed in their successors' (901 and
+    90102 in 90101's, 902 in 90201's), each naming the unit whose ledger it is, and the summary
+    ranks the three units in force."""
+    settings, _ = reform
+    written = write_all_feedback(settings)
+    folder = Path(written["feedback_dir"])
+    assert sorted(p.name for p in folder.glob("*.xlsx")) == ["90101.xlsx", "90201.xlsx", "S01.xlsx"]
+    con = duckdb.connect(str(settings.warehouse_db), read_only=True)
+    try:
+        open_gaps = dict(
+            con.execute(
+                "select unit_code, count(*) from marts.dq_gap_status where status = 'open' "
+                "group by 1"
+            ).fetchall()
+        )
+    finally:
+        con.close()
+    # the R01 of 148 nights each (tests/warehouse/test_reform_scopes.py), and nothing else open
+    assert {u: open_gaps[u] for u in ("901", "90102", "902")} == {
+        "901": 148,
+        "90102": 148,
+        "902": 148,
+    }
+    rows = {code: gap_rows(folder / f"{code}.xlsx") for code in ("90101", "90201")}
+    assert len(rows["90101"]) == open_gaps["90101"] + 148 + 148
+    assert len(rows["90201"]) == open_gaps["90201"] + 148
+
+    def named(code: str, prefix: str) -> list[tuple]:
+        return [r for r in rows[code] if str(r[8]).startswith(prefix)]
+
+    gone_901 = named("90101", "Sổ của đơn vị tiền thân 901 Huyện Một: ")
+    gone_90102 = named("90101", "Sổ của đơn vị tiền thân 90102 Xã Bình: ")
+    assert len(gone_901) == len(gone_90102) == 148
+    assert len(named("90201", "Sổ của đơn vị tiền thân 902 Huyện Hai: ")) == 148
+    assert {r[1] for r in gone_901 + gone_90102} == {"R01_missing_submission"}
+    assert min(r[3] for r in gone_901) == dt.datetime(2025, 2, 1)
+    assert max(r[3] for r in gone_901) == dt.datetime(2025, 6, 29)
+    summary = {r[0]: r[2] for r in sheet_rows(folder / "90101.xlsx", SUMMARY_SHEET) if r[0]}
+    assert summary["Tổng cộng"] == len(rows["90101"])
+    rank = summary["Xếp hạng trong tỉnh theo số lỗi chưa khắc phục (1 = nhiều lỗi nhất)"]
+    assert rank.endswith(" / 3 đơn vị")
+    with pytest.raises(PipelineError, match=r"--unit 90101"):
+        write_unit_feedback(settings, "90102")
