@@ -197,11 +197,14 @@ def _rules_values() -> str:
 
 
 def _recipients_sql(day: str) -> str:
-    """SQL of ``recipients(unit_code, recipient, unit_name)``: who is told of a unit's gaps on
-    ``day``. A unit in force that day (a version of ``dim_unit`` covers it), or one without a
-    successor, is told of its own; a unit gone by then (merged, abolished: its ledger is kept by
-    another now, docs/warehouse.md, "Successions") has its gaps listed in the workbook of its latest
-    successor (``map_unit_successor``; of a split, the lowest code), each naming it."""
+    """SQL of ``recipients(unit_code, recipient, unit_name, runs_one_stop)``, every unit of
+    ``dim_unit`` with its latest name and whether it runs the one-stop shop on ``day`` (in a
+    version in force then), and of ``routed_gaps``, ``dq_gap_status`` with each gap's recipient:
+    who is told of a unit's gaps on ``day``. A unit in force that day (a version of ``dim_unit``
+    covers it), or one without a successor, is told of its own; a unit gone by then (merged,
+    abolished: its ledger is kept by another now, docs/warehouse.md, "Successions") has its gaps
+    listed in the workbook of its latest successor (``map_unit_successor``; of a split, the lowest
+    code), each naming it."""
     return f"""
         recipients as (
             select
@@ -209,13 +212,21 @@ def _recipients_sql(day: str) -> str:
                 if(units.in_force, units.unit_code, coalesce(successors.successor, units.unit_code))
                     as recipient,
                 units.unit_name,
+                units.runs_one_stop,
             from (
                 select
                     unit_code,
                     arg_max(unit_name, coalesce(valid_from, date '1900-01-01')) as unit_name,
-                    bool_or(coalesce(valid_from, date '1900-01-01') <= {day}
-                        and (valid_to is null or valid_to >= {day})) as in_force,
-                from marts.dim_unit
+                    bool_or(in_force) as in_force,
+                    coalesce(bool_or(in_force and one_stop_since <= {day}), false)
+                        as runs_one_stop,
+                from (
+                    select
+                        *,
+                        coalesce(valid_from, date '1900-01-01') <= {day}
+                            and (valid_to is null or valid_to >= {day}) as in_force,
+                    from marts.dim_unit
+                )
                 group by unit_code
             ) as units
             left join (
@@ -336,15 +347,10 @@ def _summary_query(as_of: dt.date) -> str:
     month = sql_literal(as_of.replace(day=1))
     return f"""
         with
-        units as (
-            select unit_code, arg_max(unit_name, coalesce(valid_from, date '1900-01-01')) as name,
-                bool_or(one_stop_since is not null and one_stop_since <= {day}
-                    and coalesce(valid_from, date '1900-01-01') <= {day}
-                    and (valid_to is null or valid_to >= {day})) as in_force
-            from marts.dim_unit
-            group by unit_code
-        ),
         {_recipients_sql(day)},
+        units as (
+            select unit_code, unit_name as name, runs_one_stop as in_force from recipients
+        ),
         open_gaps as (
             select recipient as unit_code, count(*) as n from routed_gaps
             where first_seen_date <= {day} and (fixed_date is null or fixed_date > {day})
