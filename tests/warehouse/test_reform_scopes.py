@@ -456,11 +456,17 @@ def test_the_successors_gaps_on_the_dossiers_it_carries_on(tmp_path) -> None:
     new 90101 with nothing reported: the incremental night moves the gap to 90101 from 07-01 on,
     as a full rebuild does (macros/stale_pending.sql takes the dossiers handed over since the
     previous night). The same night the new 90101 reports 901's D2 with its due date moved from
-    07-05 to 07-06 (R12) and its status back from 4 to 2 (R14): gaps of 90101's ledger, counted in
-    901's D2."""
+    07-05 to 07-06 (R12) and its status back from 4 to 2 (R14), and 901's D1, resolved on 04-15
+    (so never handed over), with its due date moved from 04-30 to 05-01 (R12): gaps of 90101's
+    ledger, counted in 901's D2 and D1."""
     ledgers = {day: {u: list(rows) for u, rows in units.items()} for day, units in LEDGERS.items()}
     ledgers["2025-03-31"]["90102"].append(dossier("B9", "2025-03-04", "2025-03-12", 4))
-    ledgers["2025-07-01"] = {"90101": [dossier("D2", "2025-06-25", "2025-07-06", 2)]}
+    ledgers["2025-07-01"] = {
+        "90101": [
+            dossier("D2", "2025-06-25", "2025-07-06", 2),
+            dossier("D1", "2025-04-01", "2025-05-01", 10, "2025-04-15"),
+        ]
+    }
     nights = {night: days for night, days in NIGHTS.items() if night <= D("2025-07-01")}
     settings, plans = build_nights(tmp_path / "data", ledgers, nights)
     assert [p["full_refresh"] for p in plans.values()] == [True, False]
@@ -468,13 +474,15 @@ def test_the_successors_gaps_on_the_dossiers_it_carries_on(tmp_path) -> None:
                  where source = 'history' and rule_id <> 'R01_missing_submission' order by all"""
     assert _rows(settings, history, []) == [
         ("R11_stale_pending", "90101", D("2025-07-01"), "B9"),
+        ("R12_retroactive_edit", "90101", D("2025-07-01"), "D1"),
         ("R12_retroactive_edit", "90101", D("2025-07-01"), "D2"),
         ("R14_status_regression", "90101", D("2025-07-01"), "D2"),
     ]
     counts = """select unit_code, dossier_code, holding_unit_code, issue_count
-                from marts.fct_dossier where dossier_code in ('B9', 'D2') order by all"""
-    # 901's own ledger has no gap on D2: its two are 90101's
+                from marts.fct_dossier where dossier_code in ('B9', 'D1', 'D2') order by all"""
+    # 901's own ledger has no gap on D1 or D2: theirs are 90101's
     assert _rows(settings, counts, []) == [
+        ("901", "D1", "901", 1),
         ("901", "D2", "90101", 2),
         ("90102", "B9", "90101", 1),
     ]

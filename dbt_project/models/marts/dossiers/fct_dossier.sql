@@ -31,34 +31,47 @@ units as (
 
 ),
 
--- the dossiers handed over to a successor that has no dossier of its own under the same code
-handed_over as (
+-- Where a successor's gap on a predecessor's dossier counts: dq_issues keys a gap by the ledger that
+-- has it, so a finding on a successor's row that carries on a predecessor's dossier (reported
+-- under the predecessor's code: int_dossier_states.reporting_unit_code), and R11 on a dossier
+-- handed over to it (the holder's gap), are keyed (successor, dossier_code). Each such key maps
+-- to the dossier it is about, unless the successor has a dossier of its own under that code (if
+-- several predecessors used the code, the lowest unit code, as in macros/submission_rows_used.sql).
+successor_keys as (
 
     select
-        handed.unit_code,
-        handed.dossier_code,
-        handed.handover_unit_code,
-    from {{ ref('int_dossiers_latest') }} as handed
+        keys.issue_unit_code,
+        keys.dossier_code,
+        min(keys.unit_code) as unit_code,
+    from (
+        select reporting_unit_code as issue_unit_code, dossier_code, unit_code
+        from {{ ref('int_dossier_states') }}
+        where reporting_unit_code <> unit_code
+
+        union all
+
+        select handover_unit_code, dossier_code, unit_code
+        from {{ ref('int_dossiers_latest') }}
+        where handover_unit_code is not null
+    ) as keys
     anti join {{ ref('int_dossiers_latest') }} as own
-        on own.unit_code = handed.handover_unit_code
-        and own.dossier_code = handed.dossier_code
-    where handed.handover_unit_code is not null
+        on own.unit_code = keys.issue_unit_code
+        and own.dossier_code = keys.dossier_code
+    group by all
 
 ),
 
--- the dq_issues rows about each dossier, under the dossier's key: a gap of a successor's ledger on
--- a dossier it carries on for a predecessor (a finding on its row, R11 after the handover) is
--- keyed by the successor in dq_issues and counts here for the predecessor's dossier
+-- the dq_issues rows about each dossier, under the dossier's key (successor_keys)
 issue_counts as (
 
     select
-        coalesce(handed_over.unit_code, issues.unit_code) as unit_code,
+        coalesce(successor_keys.unit_code, issues.unit_code) as unit_code,
         issues.dossier_code,
         count(*) as issue_count,
     from {{ ref('int_issues_unioned') }} as issues
-    left join handed_over
-        on issues.unit_code = handed_over.handover_unit_code
-        and issues.dossier_code = handed_over.dossier_code
+    left join successor_keys
+        on issues.unit_code = successor_keys.issue_unit_code
+        and issues.dossier_code = successor_keys.dossier_code
     where issues.dossier_code is not null
     group by all
 
