@@ -95,7 +95,7 @@ in_force as (
     from unit_months
     inner join unit_versions
         on unit_versions.unit_code = unit_months.unit_code
-        and unit_versions.valid_from <= last_day(unit_months.month)
+        and coalesce(unit_versions.valid_from, date '1900-01-01') <= last_day(unit_months.month)
         and coalesce(unit_versions.valid_to, date '9999-12-31') >= unit_months.month
 
 ),
