@@ -1,6 +1,6 @@
 -- One row per (unit_code, dossier_code): its latest known state (int_dossiers_latest), district,
--- outcome as of D and number of dq_issues rows about it (also those of a successor's ledger on it
--- after the handover). unit_code is the unit that received the dossier;
+-- outcome as of D and number of dq_issues rows about it (those of a successor's ledger on it
+-- included: successor_keys). unit_code is the unit that received the dossier;
 -- after a succession's handover (submission-contract.md) holding_unit_code is its successor from
 -- handover_date on, and last_reporting_unit_code the unit whose ledger reported its latest state.
 --
