@@ -45,7 +45,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="motcua-bench-demo-") as tmp:
         tmp = Path(tmp)
         started = time.perf_counter()
-        report = generate_province(tmp / "gen", seed=args.seed, profile=args.profile)
+        generate_province(tmp / "gen", seed=args.seed, profile=args.profile)
         generation = time.perf_counter() - started
         files = sum(1 for p in (tmp / "gen" / "landing").rglob("*") if p.is_file())
         print(f"generation of {args.profile}: {generation:.1f} s, {files:,} files")
@@ -54,7 +54,6 @@ def main() -> None:
         shutil.copytree(tmp / "gen" / "landing", tmp / "copy")
         copy = time.perf_counter() - started
         print(f"copy of its landing tree: {copy:.1f} s")
-        del report
 
         if args.end_to_end:
             started = time.perf_counter()
